@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+User = get_user_model()
+
+
+@transaction.atomic
+def user_create(*, email: str, full_name: str, password: str, email_verified: bool) -> "User":
+    """Create an account with its allauth email record (verified where the address was proven)."""
+    user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
+    return user

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from .roles import RoleSet
+
+
+class RolesForm(forms.Form):
+    is_learner = forms.BooleanField(label="Learner", required=False)
+    is_assessor = forms.BooleanField(label="Assessor", required=False)
+    is_trainee_assessor = forms.BooleanField(
+        label="Trainee assessor (decisions need countersigning)", required=False
+    )
+    is_iqa = forms.BooleanField(label="Internal quality assurer", required=False)
+    is_admin = forms.BooleanField(label="Centre admin", required=False)
+    is_eqa = forms.BooleanField(label="External quality assurer (read-only)", required=False)
+    eqa_expires_on = forms.DateField(
+        label="EQA access expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required for external quality assurers; access ends after this day.",
+    )
+
+    def roleset(self) -> RoleSet:
+        data = self.cleaned_data
+        return RoleSet(
+            learner=data["is_learner"],
+            assessor=data["is_assessor"],
+            trainee_assessor=data["is_trainee_assessor"],
+            iqa=data["is_iqa"],
+            admin=data["is_admin"],
+            eqa=data["is_eqa"],
+            eqa_expires_on=data["eqa_expires_on"],
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            for problem in self.roleset().errors():
+                self.add_error(None, problem)
+        return cleaned
+
+
+class InviteForm(RolesForm):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(label="Email address")
+
+    field_order = ["full_name", "email"]
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label="Your full name", max_length=200)
+    password1 = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Type the password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif p1:
+            from django.contrib.auth import get_user_model
+
+            probe = get_user_model()(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class CentreSettingsForm(forms.Form):
+    require_mfa_for_staff = forms.BooleanField(
+        label="Require two-factor authentication for staff",
+        required=False,
+        help_text="Assessors, IQAs, admins and EQAs must set up an authenticator app before they can work.",
+    )

@@ -1,0 +1,109 @@
+"""Roles a person holds in a centre, and the capabilities each role grants.
+
+Views check capabilities, never role names, so that a role can change what it
+may do in one place. Pure Python: no Django imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    ASSESSOR = "assessor"
+    IQA = "iqa"
+    ADMIN = "admin"
+    EQA = "eqa"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.LEARNER: "Learner",
+    Role.ASSESSOR: "Assessor",
+    Role.IQA: "Internal quality assurer",
+    Role.ADMIN: "Centre admin",
+    Role.EQA: "External quality assurer",
+}
+
+
+class Cap(StrEnum):
+    OWN_PORTFOLIO = "own_portfolio"  # build one's own portfolio
+    ASSESS = "assess"  # assess the learners assigned to one
+    QUALITY_ASSURE = "quality_assure"  # sample assessment decisions
+    MANAGE_CENTRE = "manage_centre"  # people, enrolments, claims
+    VIEW_AUDIT = "view_audit"  # browse the centre's audit trail
+    VIEW_CATALOGUE = "view_catalogue"  # browse qualifications and units
+    READ_RECORDS = "read_records"  # read learners' records without changing them
+
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
+    Role.LEARNER: frozenset({Cap.OWN_PORTFOLIO}),
+    Role.ASSESSOR: frozenset({Cap.ASSESS, Cap.VIEW_CATALOGUE}),
+    Role.IQA: frozenset({Cap.QUALITY_ASSURE, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS}),
+    Role.ADMIN: frozenset({Cap.MANAGE_CENTRE, Cap.VIEW_AUDIT, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS}),
+    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS}),
+}
+
+STAFF_ROLES = frozenset({Role.ASSESSOR, Role.IQA, Role.ADMIN, Role.EQA})
+
+
+@dataclass(frozen=True)
+class RoleSet:
+    """The roles of one membership or invitation."""
+
+    learner: bool = False
+    assessor: bool = False
+    trainee_assessor: bool = False
+    iqa: bool = False
+    admin: bool = False
+    eqa: bool = False
+    eqa_expires_on: date | None = None
+
+    def errors(self) -> list[str]:
+        problems = []
+        if not any((self.learner, self.assessor, self.iqa, self.admin, self.eqa)):
+            problems.append("Choose at least one role.")
+        if self.trainee_assessor and not self.assessor:
+            problems.append("Only an assessor can be marked as a trainee.")
+        if self.eqa and self.eqa_expires_on is None:
+            problems.append("External quality assurer access needs an expiry date.")
+        if not self.eqa and self.eqa_expires_on is not None:
+            problems.append("An expiry date applies only to external quality assurer access.")
+        return problems
+
+    def active_roles(self, today: date) -> list[Role]:
+        roles = [
+            role
+            for role, held in (
+                (Role.LEARNER, self.learner),
+                (Role.ASSESSOR, self.assessor),
+                (Role.IQA, self.iqa),
+                (Role.ADMIN, self.admin),
+            )
+            if held
+        ]
+        if self.eqa and self.eqa_expires_on is not None and today <= self.eqa_expires_on:
+            roles.append(Role.EQA)
+        return roles
+
+    def capabilities(self, today: date) -> frozenset[Cap]:
+        caps: set[Cap] = set()
+        for role in self.active_roles(today):
+            caps |= ROLE_CAPABILITIES[role]
+        return frozenset(caps)
+
+    def labels(self) -> list[str]:
+        labels = []
+        if self.learner:
+            labels.append(ROLE_LABELS[Role.LEARNER])
+        if self.assessor:
+            labels.append("Trainee assessor" if self.trainee_assessor else ROLE_LABELS[Role.ASSESSOR])
+        if self.iqa:
+            labels.append(ROLE_LABELS[Role.IQA])
+        if self.admin:
+            labels.append(ROLE_LABELS[Role.ADMIN])
+        if self.eqa:
+            labels.append(f"{ROLE_LABELS[Role.EQA]} (until {self.eqa_expires_on:%d %b %Y})" if self.eqa_expires_on else ROLE_LABELS[Role.EQA])
+        return labels

@@ -1,0 +1,200 @@
+"""Writes for centres, memberships and invitations. Each runs in a transaction with its audit event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.services import user_create
+from apps.audit.services import audit_record
+
+from .models import Centre, Invitation, Membership
+from .roles import RoleSet
+
+User = get_user_model()
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+def _check_roles(roles: RoleSet) -> None:
+    problems = roles.errors()
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def centre_create(*, name: str, slug: str, actor=None, ao_centre_number: str = "") -> Centre:
+    centre = Centre.objects.create(name=name, slug=slug, ao_centre_number=ao_centre_number)
+    audit_record(action="centre.created", actor=actor, centre=centre, obj=centre, payload={"name": name})
+    return centre
+
+
+@transaction.atomic
+def centre_update_settings(*, centre: Centre, actor, require_mfa_for_staff: bool) -> Centre:
+    if centre.require_mfa_for_staff != require_mfa_for_staff:
+        centre.require_mfa_for_staff = require_mfa_for_staff
+        centre.save(update_fields=["require_mfa_for_staff"])
+        audit_record(
+            action="centre.mfa_requirement_changed",
+            actor=actor,
+            centre=centre,
+            obj=centre,
+            payload={"require_mfa_for_staff": require_mfa_for_staff},
+        )
+    return centre
+
+
+def _send_invitation(invitation: Invitation, token: str, base_url: str) -> None:
+    link = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
+    context = {"invitation": invitation, "link": link, "roles": invitation.roleset.labels()}
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to {invitation.centre.name}",
+        message=render_to_string("centres/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *, centre: Centre, actor, email: str, full_name: str, roles: RoleSet, base_url: str
+) -> Invitation:
+    """Invite someone to the centre. The email goes out once the invitation is saved."""
+    _check_roles(roles)
+    email = email.strip().lower()
+    if Membership.objects.filter(centre=centre, user__email__iexact=email).exists():
+        raise ValidationError(f"{email} already belongs to {centre.name}; change their roles instead.")
+    # A new invitation replaces any pending one for the same person.
+    Invitation.objects.filter(centre=centre, email__iexact=email, accepted_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation(
+        centre=centre,
+        email=email,
+        full_name=full_name.strip(),
+        token_hash=token_hash,
+        invited_by=actor,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    invitation.set_roles(roles)
+    invitation.save()
+    audit_record(
+        action="invitation.sent",
+        actor=actor,
+        centre=centre,
+        obj=invitation,
+        payload={"email": email, "roles": roles.labels()},
+    )
+    transaction.on_commit(lambda: _send_invitation(invitation, token, base_url))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    if invitation.status != "pending":
+        raise ValidationError("Only a pending invitation can be withdrawn.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(action="invitation.revoked", actor=actor, centre=invitation.centre, obj=invitation)
+    return invitation
+
+
+def _join(invitation: Invitation, user) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        centre=invitation.centre, user=user, defaults={"is_active": True}
+    )
+    merged = RoleSet(
+        learner=membership.is_learner or invitation.is_learner,
+        assessor=membership.is_assessor or invitation.is_assessor,
+        trainee_assessor=invitation.is_trainee_assessor if invitation.is_assessor else membership.is_trainee_assessor,
+        iqa=membership.is_iqa or invitation.is_iqa,
+        admin=membership.is_admin or invitation.is_admin,
+        eqa=membership.is_eqa or invitation.is_eqa,
+        eqa_expires_on=invitation.eqa_expires_on or membership.eqa_expires_on,
+    )
+    membership.set_roles(merged)
+    membership.is_active = True
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user=None, full_name: str = "", password: str = "") -> Membership:
+    """Accept an invitation: as the signed-in user it was sent to, or by creating the account."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != "pending":
+        raise ValidationError(f"This invitation has been {invitation.status}.")
+    if user is None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError("An account with this email already exists: sign in to accept.")
+        # The invitee proved the address by following the emailed link.
+        user = user_create(email=invitation.email, full_name=full_name, password=password, email_verified=True)
+        audit_record(action="user.created", actor=user, centre=invitation.centre, obj=user)
+    elif user.email.lower() != invitation.email.lower():
+        raise ValidationError(f"This invitation was sent to {invitation.email}; you are signed in as {user.email}.")
+    membership = _join(invitation, user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        action="invitation.accepted",
+        actor=user,
+        centre=invitation.centre,
+        obj=invitation,
+        payload={"roles": membership.roleset.labels()},
+    )
+    return membership
+
+
+def _admins_left(centre: Centre, excluding: Membership) -> int:
+    return (
+        Membership.objects.filter(centre=centre, is_admin=True, is_active=True).exclude(pk=excluding.pk).count()
+    )
+
+
+@transaction.atomic
+def membership_change_roles(*, membership: Membership, actor, roles: RoleSet) -> Membership:
+    _check_roles(roles)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_admin and not roles.admin and _admins_left(membership.centre, membership) == 0:
+        raise ValidationError("A centre needs at least one active admin: make someone else an admin first.")
+    before = membership.roleset.labels()
+    membership.set_roles(roles)
+    membership.save()
+    audit_record(
+        action="membership.roles_changed",
+        actor=actor,
+        centre=membership.centre,
+        obj=membership,
+        payload={"before": before, "after": roles.labels()},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_set_active(*, membership: Membership, actor, active: bool) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_active == active:
+        return membership
+    if not active:
+        if membership.user_id == actor.pk:
+            raise ValidationError("You cannot deactivate yourself.")
+        if membership.is_admin and _admins_left(membership.centre, membership) == 0:
+            raise ValidationError("A centre needs at least one active admin.")
+    membership.is_active = active
+    membership.save(update_fields=["is_active"])
+    audit_record(
+        action="membership.reactivated" if active else "membership.deactivated",
+        actor=actor,
+        centre=membership.centre,
+        obj=membership,
+    )
+    return membership

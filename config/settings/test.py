@@ -1,0 +1,17 @@
+"""Tests: the same real services as development, on their own databases."""
+
+from __future__ import annotations
+
+from .local import *  # noqa: F403
+from .local import _service_urls
+from .base import configure_services
+
+DEBUG = False
+# pytest-django creates test_attest; Redis databases 14/15 keep tests apart from `make run`.
+globals().update(configure_services(*_service_urls(), broker_db=14, cache_db=15))
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
+STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
+CELERY_TASK_ALWAYS_EAGER = False
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

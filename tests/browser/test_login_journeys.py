@@ -1,0 +1,72 @@
+import pytest
+from django.conf import settings
+
+from apps.core.demo import demo_people, seed_demo
+
+pytestmark = pytest.mark.browser
+
+# What each demo person sees first: the heading of their role's section on the home page.
+HOME_SECTIONS = {
+    "learner@demo.test": "Your portfolio",
+    "assessor@demo.test": "Assessor",
+    "iqa@demo.test": "Internal quality assurer",
+    "admin@demo.test": "Centre admin",
+    "eqa@demo.test": "External quality assurer",
+    "admin@other.test": "Centre admin",
+    "learner@other.test": "Your portfolio",
+}
+
+
+def test_every_demo_person_is_listed():
+    people = {p.email for group in demo_people().values() for p in group}
+    assert people == set(HOME_SECTIONS)
+
+
+@pytest.mark.parametrize("email", list(HOME_SECTIONS))
+def test_each_demo_user_signs_in_and_reaches_their_home(page, assert_accessible, email):
+    seed_demo(password=settings.DEMO_PASSWORD)
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    assert_accessible(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("heading", name=HOME_SECTIONS[email], exact=True).wait_for()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome,")
+    assert_accessible(page)
+
+
+def test_admin_pages_are_accessible(page, assert_accessible):
+    seed_demo(password=settings.DEMO_PASSWORD)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("admin@demo.test")
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    for link in ["People", "Audit trail", "Centre settings"]:
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+        page.wait_for_load_state()
+        assert_accessible(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Invite someone").click()
+    page.get_by_role("button", name="Send invitation").click()
+    assert page.get_by_text("This field is required.").first.is_visible()
+    assert_accessible(page)
+
+
+def test_a_wrong_password_shows_a_clear_message(page):
+    seed_demo(password=settings.DEMO_PASSWORD)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("learner@demo.test")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign In").click()
+    assert page.get_by_text("The email address and/or password you specified are not correct.").is_visible()
+
+
+def test_the_accessibility_check_catches_a_real_violation(browser, assert_accessible):
+    # Guards the guard: a page with an unlabelled field and an image without text must fail.
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><input type="text"></main></html>')
+    with pytest.raises(AssertionError, match="image-alt|label"):
+        assert_accessible(page)
+    context.close()

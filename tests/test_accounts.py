@@ -1,0 +1,48 @@
+import pytest
+from django.core import mail
+
+from tests.factories import PASSWORD, MembershipFactory
+
+
+def test_a_member_signs_in_with_email_and_password(client, member):
+    person = member(is_learner=True)
+    response = client.post("/accounts/login/", {"login": person.user.email, "password": PASSWORD}, follow=True)
+    assert f"Welcome, {person.user.get_short_name()}" in response.content.decode()
+
+
+def test_a_wrong_password_is_refused_clearly(client, member):
+    person = member(is_learner=True)
+    page = client.post("/accounts/login/", {"login": person.user.email, "password": "wrong"}).content.decode()
+    assert "The email address and/or password you specified are not correct." in page
+
+
+def test_repeated_failed_logins_are_rate_limited(client, member):
+    person = member(is_learner=True)
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": person.user.email, "password": "wrong"})
+    page = client.post("/accounts/login/", {"login": person.user.email, "password": PASSWORD}).content.decode()
+    assert "Too many failed login attempts" in page
+
+
+def test_there_is_no_open_sign_up(client, db):
+    page = client.get("/accounts/signup/").content.decode()
+    assert "Sign Up Closed" in page
+
+
+def test_an_unverified_address_must_be_verified_before_signing_in(client, db):
+    membership = MembershipFactory(is_learner=True, user__verified=False)
+    response = client.post("/accounts/login/", {"login": membership.user.email, "password": PASSWORD}, follow=True)
+    assert "Verify Your Email Address" in response.content.decode()
+    assert len(mail.outbox) == 1
+
+
+def test_password_reset_sends_an_email_with_a_link(client, member):
+    person = member(is_learner=True)
+    client.post("/accounts/password/reset/", {"email": person.user.email})
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_the_content_security_policy_forbids_inline_script(client, db):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
