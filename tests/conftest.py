@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from tests.factories import CentreFactory, MembershipFactory, UserFactory
+from tests.factories import CentreFactory, MembershipFactory
 
 
 @pytest.fixture(autouse=True)
@@ -59,4 +59,3 @@ def admin_client(client, admin_membership):
     return client
 
 
-__all__ = ["UserFactory"]

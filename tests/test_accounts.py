@@ -46,3 +46,35 @@ def test_password_reset_sends_an_email_with_a_link(client, member):
 def test_the_content_security_policy_forbids_inline_script(client, db):
     policy = client.get("/accounts/login/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_a_person_with_an_authenticator_app_must_give_its_code(client, member):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    person = member(is_assessor=True)
+    secret = generate_totp_secret()
+    TOTP.activate(person.user, secret)
+    response = client.post("/accounts/login/", {"login": person.user.email, "password": PASSWORD})
+    assert response.url == "/accounts/2fa/authenticate/"
+    page = client.post("/accounts/2fa/authenticate/", {"code": "000000"}).content.decode()
+    assert "Incorrect code." in page
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    response = client.post("/accounts/2fa/authenticate/", {"code": code}, follow=True)
+    assert f"Welcome, {person.user.get_short_name()}" in response.content.decode()
+
+
+def test_staff_who_set_up_two_factor_may_work_in_a_centre_that_requires_it(client, member):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    assessor = member(is_assessor=True)
+    assessor.centre.require_mfa_for_staff = True
+    assessor.centre.save()
+    TOTP.activate(assessor.user, generate_totp_secret())
+    client.force_login(assessor.user)
+    assert client.get("/").status_code == 200

@@ -140,8 +140,11 @@ def apply_field_corrections(
             continue
         t = corr.target
         quals = [q for q in qualifications if t.get("qualification") in (None, q["number"])]
+        if "qualification" not in t and "unit" in t:
+            # A unit shared by several qualifications of one source is corrected in each of them.
+            quals = [q for q in quals if any(u["number"] == t["unit"] for u in q["units"])]
         if not quals:
-            raise ImportError_(f"correction {corr.id}: no qualification {t.get('qualification')!r}")
+            raise ImportError_(f"correction {corr.id}: its target is in no qualification of this source")
         for qual in quals:
             obj: dict[str, Any] = qual
             unit = outcome = None
