@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("apps.centres.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("catalogue/", include("apps.qualifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

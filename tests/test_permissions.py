@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from apps.centres.models import Invitation
 from apps.centres.roles import Cap
-from tests.factories import CentreFactory, MembershipFactory
+from apps.qualifications.models import SpecImport
+from tests.factories import CentreFactory, MembershipFactory, make_qualification
 
 PUBLIC, LOGIN = "public", "login"
 
@@ -31,6 +32,14 @@ ACCESS: dict[str, tuple[str, str | Cap, bool]] = {
     "centre_invitation_revoke": ("post", Cap.MANAGE_CENTRE, True),
     "centre_settings": ("get", Cap.MANAGE_CENTRE, False),
     "audit_events": ("get", Cap.VIEW_AUDIT, False),
+    "catalogue": ("get", Cap.VIEW_CATALOGUE, False),
+    "catalogue_search": ("get", Cap.VIEW_CATALOGUE, False),
+    "qualification_detail": ("get", Cap.VIEW_CATALOGUE, False),  # the catalogue is shared by all centres
+    "unit_detail": ("get", Cap.VIEW_CATALOGUE, False),
+    "catalogue_imports": ("get", Cap.MANAGE_CENTRE, False),
+    "catalogue_import": ("get", Cap.MANAGE_CENTRE, True),
+    "catalogue_import_apply": ("post", Cap.MANAGE_CENTRE, True),
+    "catalogue_import_discard": ("post", Cap.MANAGE_CENTRE, True),
 }
 # allauth's own pages: public or for any signed-in person; none is centre-scoped.
 ALLAUTH_PREFIX = "accounts/"
@@ -82,14 +91,18 @@ def world(db):
     """Two centres with objects in each; the person under test belongs to `home`."""
     home, elsewhere = CentreFactory(name="Home Centre"), CentreFactory(name="Elsewhere")
     home_admin = MembershipFactory(centre=home, is_admin=True)
+    elsewhere_admin = MembershipFactory(centre=elsewhere, is_admin=True)
+    make_qualification(number="600/0000/1")
     objects = {
         home: {
             "member": MembershipFactory(centre=home, is_learner=True),
             "invitation": _invitation(home, home_admin.user),
+            "spec_import": _spec_import(home_admin),
         },
         elsewhere: {
             "member": MembershipFactory(centre=elsewhere, is_learner=True),
-            "invitation": _invitation(elsewhere, MembershipFactory(centre=elsewhere, is_admin=True).user),
+            "invitation": _invitation(elsewhere, elsewhere_admin.user),
+            "spec_import": _spec_import(elsewhere_admin),
         },
     }
     return home, elsewhere, home_admin, objects
@@ -111,8 +124,19 @@ def _invitation(centre, by):
     return invitation
 
 
+def _spec_import(admin):
+    return SpecImport.objects.create(
+        uploaded_by=admin.user, centre=admin.centre, filename="spec.txt", text="x", sha256="0"
+    )
+
+
 def url_for(name: str, objects: dict) -> str:
     args = {
+        "qualification_detail": ["600-0000-1"],
+        "unit_detail": ["600-0000-1", "1"],
+        "catalogue_import": [objects["spec_import"].pk],
+        "catalogue_import_apply": [objects["spec_import"].pk],
+        "catalogue_import_discard": [objects["spec_import"].pk],
         "centre_member": [objects["member"].pk],
         "centre_member_set_active": [objects["member"].pk],
         "centre_invitation_revoke": [objects["invitation"].pk],
@@ -163,7 +187,17 @@ def test_url_answers_each_role_as_its_capabilities_say(client, world, name, role
         assert response.url.startswith(reverse("account_login"))
 
 
-@pytest.mark.parametrize("name", ["centre_member", "centre_member_set_active", "centre_invitation_revoke"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "centre_member",
+        "centre_member_set_active",
+        "centre_invitation_revoke",
+        "catalogue_import",
+        "catalogue_import_apply",
+        "catalogue_import_discard",
+    ],
+)
 def test_objects_of_another_centre_are_404_even_for_its_admins_peers(client, world, name):
     home, elsewhere, home_admin, objects = world
     client.force_login(home_admin.user)

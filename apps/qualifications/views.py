@@ -1,0 +1,180 @@
+"""Catalogue pages for staff: qualifications, their rules in plain English, units, search."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.centres.permissions import capability_required
+from apps.centres.roles import Cap
+
+from . import selectors, spec_imports
+from .engine import describe_rules
+from .forms import SpecUploadForm
+from .models import AssessmentCriterion, LearningOutcome, Qualification, Unit
+
+
+def number_from_slug(slug: str) -> str:
+    """URLs carry qualification numbers with '-' for '/' (600-1257-2 is 600/1257/2)."""
+    return slug.replace("-", "/")
+
+
+def _qualification(slug: str, version: str | None) -> Qualification:
+    number = number_from_slug(slug)
+    try:
+        return selectors.qualification_with_units(number=number, version=int(version) if version else None)
+    except (Qualification.DoesNotExist, ValueError):
+        raise Http404(f"No qualification {number}") from None
+
+
+@capability_required(Cap.VIEW_CATALOGUE)
+def qualification_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    awarding = request.GET.get("ao", "")
+    show_withdrawn = request.GET.get("withdrawn") != "hide"
+    qualifications = selectors.qualifications_current().annotate(unit_count=Count("units"))
+    if awarding:
+        qualifications = qualifications.filter(awarding_organisation=awarding)
+    rows = [q for q in qualifications if show_withdrawn or not q.is_withdrawn(today)]
+    return render(
+        request,
+        "qualifications/list.html",
+        {
+            "rows": [(q, q.is_withdrawn(today)) for q in rows],
+            "awarding_organisations": Qualification.AwardingOrganisation.choices,
+            "ao": awarding,
+            "show_withdrawn": show_withdrawn,
+        },
+    )
+
+
+@capability_required(Cap.VIEW_CATALOGUE)
+def qualification_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    qualification = _qualification(slug, request.GET.get("version"))
+    rules = qualification.rules()
+    units = list(qualification.units.all())
+    groups = [
+        {**group, "units": [u for u in units if u.group == group["id"]]} for group in qualification.groups
+    ]
+    ungrouped = [u for u in units if u.group is None]
+    titles = {u.number: u.title for u in units}
+    barred = [
+        {"units": [(n, titles.get(n, "")) for n in entry["units"]], "text": entry.get("text")}
+        for entry in qualification.barred
+    ]
+    return render(
+        request,
+        "qualifications/detail.html",
+        {
+            "q": qualification,
+            "withdrawn": qualification.is_withdrawn(),
+            "rule_lines": describe_rules(rules) if qualification.rules_in_source else [],
+            "groups": groups,
+            "ungrouped": ungrouped,
+            "barred": barred,
+            "shared_urns": rules.shared_urns(),
+            "versions": selectors.qualification_versions(number=qualification.number).only(
+                "number", "version", "is_current", "loaded_at"
+            ),
+        },
+    )
+
+
+@capability_required(Cap.VIEW_CATALOGUE)
+def unit_detail(request: HttpRequest, slug: str, unit: str) -> HttpResponse:
+    qualification = _qualification(slug, request.GET.get("version"))
+    criteria = AssessmentCriterion.objects.order_by("position")
+    unit_obj = get_object_or_404(
+        Unit.objects.prefetch_related(
+            "evidence_requirements",
+            Prefetch("outcomes", queryset=LearningOutcome.objects.order_by("position").prefetch_related(
+                Prefetch("criteria", queryset=criteria))),
+        ),
+        qualification=qualification,
+        number=unit,
+    )
+    same_urn = (
+        Unit.objects.filter(urn=unit_obj.urn, qualification__is_current=True)
+        .exclude(pk=unit_obj.pk)
+        .select_related("qualification")
+        .order_by("qualification__number", "position")
+    )
+    group = next((g for g in qualification.groups if g["id"] == unit_obj.group), None)
+    return render(
+        request,
+        "qualifications/unit.html",
+        {"q": qualification, "unit": unit_obj, "group": group, "same_urn": same_urn},
+    )
+
+
+@capability_required(Cap.VIEW_CATALOGUE)
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    page = None
+    hits: dict[int, list[AssessmentCriterion]] = {}
+    if q:
+        page = Paginator(selectors.catalogue_search(q=q), 25).get_page(request.GET.get("page"))
+        hits = selectors.matching_criteria(q=q, units=list(page))
+    return render(
+        request,
+        "qualifications/search.html",
+        {"q": q, "page": page, "hits": hits, "query": f"q={q}" if q else ""},
+    )
+
+
+# --- specification uploads ---------------------------------------------------------
+
+
+def _require_import_permission(request: HttpRequest) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not spec_imports.can_import(request.user, request.membership):
+        raise PermissionDenied("Only centre admins and platform admins import specifications.")
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    _require_import_permission(request)
+    form = SpecUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        spec_import = spec_imports.spec_import_create(
+            actor=request.user,
+            membership=request.membership,
+            filename=form.cleaned_data["file"].name,
+            text=form.cleaned_data["text"],
+        )
+        return redirect("catalogue_import", pk=spec_import.pk)
+    imports = spec_imports.spec_imports_visible(user=request.user, membership=request.membership)[:20]
+    return render(request, "qualifications/imports.html", {"form": form, "imports": imports})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_import_permission(request)
+    spec_import = spec_imports.spec_import_get(user=request.user, membership=request.membership, pk=pk)
+    template = "qualifications/import_status.html" if request.htmx else "qualifications/import.html"
+    return render(request, template, {"imp": spec_import})
+
+
+@require_POST
+@login_required
+def import_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    _require_import_permission(request)
+    spec_import = spec_imports.spec_import_get(user=request.user, membership=request.membership, pk=pk)
+    try:
+        if decision == "apply":
+            for line in spec_imports.spec_import_apply(spec_import=spec_import, actor=request.user):
+                messages.success(request, line)
+        else:
+            spec_imports.spec_import_discard(spec_import=spec_import, actor=request.user)
+            messages.info(request, "The import was discarded; the catalogue is unchanged.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("catalogue_import", pk=spec_import.pk)
