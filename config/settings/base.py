@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "apps.centres",
     "apps.audit",
     "apps.qualifications",
+    "apps.learners",
+    "apps.evidence",
 ]
 
 MIDDLEWARE = [

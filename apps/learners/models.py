@@ -1,0 +1,108 @@
+"""Learners, their enrolments on qualifications, and their unit plans."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Learner(models.Model):
+    """A person learning at a centre. Linked to the account that signs in (once invited)."""
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="learners")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="learner_records"
+    )
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    date_of_birth = models.DateField(null=True, blank=True)
+    # Unique Learner Number: 10 digits with the Learning Records Service check digit.
+    uln = models.CharField("ULN", max_length=10, null=True, blank=True)
+    mis_reference = models.CharField("MIS reference", max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "email"], name="learner_unique_email_per_centre"),
+            models.UniqueConstraint(
+                fields=["centre", "uln"], condition=Q(uln__isnull=False), name="learner_unique_uln_per_centre"
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "user"], condition=Q(user__isnull=False), name="learner_unique_user_per_centre"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Enrolment(models.Model):
+    """A learner on one version of a qualification at a centre: the portfolio hangs off it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="enrolments")
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="enrolments")
+    # A specific version: a later version of the specification never re-points this enrolment.
+    qualification = models.ForeignKey("qualifications.Qualification", on_delete=models.PROTECT, related_name="+")
+    registration_number = models.CharField("awarding organisation registration number", max_length=50, blank=True)
+    start_date = models.DateField()
+    planned_end_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    assessors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="assessed_enrolments", blank=True)
+    iqa = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="quality_assured_enrolments"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_end_date__gte=models.F("start_date")), name="enrolment_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} on {self.qualification.number}"
+
+
+class PlannedUnit(models.Model):
+    """A unit the learner means to achieve for this enrolment (mandatory ones are added for them)."""
+
+    class Source(models.TextChoices):
+        MANDATORY = "mandatory", "Mandatory"
+        CHOSEN = "chosen", "Chosen"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="planned_units")
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="planned_unit_once")]
+
+
+class PriorAchievement(models.Model):
+    """A unit achieved elsewhere that counts towards this enrolment: credit transfer, RPL or exemption."""
+
+    class Route(models.TextChoices):
+        CREDIT_TRANSFER = "credit_transfer", "Credit transfer"
+        RPL = "rpl", "Recognition of prior learning"
+        EXEMPTION = "exemption", "Exemption"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="prior_achievements")
+    unit = models.ForeignKey("qualifications.Unit", on_delete=models.PROTECT, related_name="+")
+    route = models.CharField(max_length=20, choices=Route.choices)
+    reference = models.CharField(max_length=200, help_text="Certificate number, awarding organisation, or RPL record.")
+    achieved_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="prior_achievement_once")]
