@@ -22,4 +22,4 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_UR
 
 USER attest
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--forwarded-allow-ips", "*", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "300", "--forwarded-allow-ips", "*", "--access-logfile", "-"]

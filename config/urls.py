@@ -7,5 +7,9 @@ urlpatterns = [
     path("", include("apps.centres.urls")),
     path("audit/", include("apps.audit.urls")),
     path("catalogue/", include("apps.qualifications.urls")),
+    path("learners/", include("apps.learners.urls")),
+    path("portfolio/", include("apps.evidence.portfolio_urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("files/", include("apps.evidence.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -9,9 +9,13 @@ from tests.factories import CentreFactory, MembershipFactory
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Rate-limit counters and cached pages live in Redis; each test starts clean.
-    cache.clear()
+def _fresh_cache(settings):
+    # Rate-limit counters live in Redis; each test starts clean. Only this run's keys go:
+    # another test run may be using the same Redis database.
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield
 
 

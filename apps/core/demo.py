@@ -68,4 +68,7 @@ def seed_demo(*, password: str) -> list[str]:
                 membership.is_active = True
                 membership.save()
             emails.append(person.email)
+    from apps.learners.demo import seed_learners
+
+    emails += seed_learners(password=password)
     return emails

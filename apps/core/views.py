@@ -21,8 +21,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from apps.evidence.dashboard import evidence_waiting_for, learner_summaries
+
     membership = request.membership
     roles = membership.roles() if membership else []
+    waiting, waiting_total = (
+        evidence_waiting_for(membership=membership) if Role.ASSESSOR in roles else ([], 0)
+    )
     return render(
         request,
         "core/home.html",
@@ -34,6 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_admin": Role.ADMIN in roles,
             "is_eqa": Role.EQA in roles,
             "eqa_expired": bool(membership and membership.is_eqa and Role.EQA not in roles),
+            "summaries": learner_summaries(membership=membership) if Role.LEARNER in roles else [],
+            "waiting": waiting,
+            "waiting_total": waiting_total,
         },
     )
 

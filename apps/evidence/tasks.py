@@ -1,0 +1,27 @@
+"""Background work on evidence files. Tasks take ids, call one service and are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def make_thumbnail(stored_file_id: int) -> str | None:
+    from .files import thumbnail_make
+
+    return thumbnail_make(stored_file_id=stored_file_id)
+
+
+@shared_task(acks_late=True)
+def expire_uploads() -> int:
+    """Run hourly by Celery beat: uploads untouched for 24 hours, and their bytes, are deleted."""
+    from .uploads import uploads_expire
+
+    return uploads_expire()
+
+
+@shared_task(acks_late=True)
+def build_portfolio_export(export_id: int, base_url: str) -> None:
+    from .exports import portfolio_export_build
+
+    portfolio_export_build(export_id=export_id, base_url=base_url)

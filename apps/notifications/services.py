@@ -1,0 +1,54 @@
+"""Telling people what happened: an in-app notification each, and an email sent by Celery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+
+
+def notify(*, recipients: Iterable, centre, subject: str, body: str = "", url: str = "", exclude=None) -> list[Notification]:
+    """Notify each recipient (once, skipping `exclude`, usually the person acting). Call it
+    inside the service's transaction: the emails go out only if the change commits."""
+    seen: set[int] = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk) or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(centre=centre, recipient=user, subject=subject[:200], body=body, url=url))
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        from .tasks import email_notifications
+
+        ids = [n.pk for n in created]
+        transaction.on_commit(lambda: email_notifications.delay(ids))
+    return created
+
+
+def notifications_email(*, ids: list[int], base_url: str) -> int:
+    """Send the emails of these notifications (Celery). Idempotent: each goes out once."""
+    sent = 0
+    for note in Notification.objects.filter(pk__in=ids, emailed_at=None).select_related("recipient", "centre"):
+        link = f"\n\n{base_url.rstrip('/')}{note.url}" if note.url else ""
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{note.subject}",
+            message=f"{note.body}{link}\n\n{note.centre.name} on Attest".strip(),
+            from_email=None,
+            recipient_list=[note.recipient.email],
+        )
+        Notification.objects.filter(pk=note.pk, emailed_at=None).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def notification_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,9 @@
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(acks_late=True)
+def email_notifications(ids: list[int]) -> int:
+    from .services import notifications_email
+
+    return notifications_email(ids=ids, base_url=settings.ATTEST_BASE_URL)

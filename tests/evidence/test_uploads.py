@@ -1,0 +1,387 @@
+"""Resumable uploads (tus 1.0.0): large files arrive in chunks, survive interruptions, and are refused clearly."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import socket
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from django.test import Client
+from django.utils import timezone
+
+from apps.evidence.files import CHUNK
+from apps.evidence.models import StoredFile, Upload
+from apps.evidence.tasks import expire_uploads
+from apps.evidence.uploads import temp_path
+from tests.evidence import samples
+from tests.evidence.filefixtures import *  # noqa: F403
+from tests.evidence.filefixtures import Tus, stored_objects, temp_files
+
+MiB = 1024 * 1024
+
+
+def video(size: int) -> bytes:
+    """An MP4 of about `size` bytes (its media data is filler)."""
+    head = samples.mp4()
+    return head + b"\x00\x00\x00\x08free" + b"\x00" * max(0, size - len(head) - 8)
+
+
+def error_of(response) -> str:
+    assert response["Content-Type"] == "application/json"
+    return json.loads(response.content)["error"]
+
+
+def nothing_stored(settings, media: Path) -> bool:
+    return StoredFile.objects.count() == 0 and stored_objects(media) == [] and temp_files(settings) == []
+
+
+# --- The protocol -------------------------------------------------------------------------
+
+
+def test_the_server_says_what_it_supports(tus, settings):
+    settings.ATTEST_MAX_UPLOAD_BYTES = 5 * MiB
+    response = tus.client.options("/files/uploads/")
+    assert response.status_code == 204
+    assert response["Tus-Version"] == "1.0.0"
+    assert set(response["Tus-Extension"].split(",")) == {"creation", "termination", "expiration"}
+    assert response["Tus-Max-Size"] == str(5 * MiB)
+
+
+def test_creating_an_upload_gives_its_address_and_an_empty_temporary_file(tus, people):
+    response = tus.create("Site visit – Zoë.mp4", 3 * MiB)
+    assert response.status_code == 201
+    assert response["Tus-Resumable"] == "1.0.0"
+    upload = Upload.objects.get()
+    assert response["Location"] == f"/files/uploads/{upload.pk}/"
+    assert (upload.filename, upload.length, upload.offset) == ("Site visit – Zoë.mp4", 3 * MiB, 0)
+    assert upload.user == people.learner.user and upload.centre == people.centre
+    assert temp_path(upload).read_bytes() == b""
+    assert upload.expires_at - timezone.now() > timedelta(hours=23)
+    assert "Upload-Expires" in response
+
+
+def test_a_file_sent_in_chunks_with_an_interruption_resumes_and_arrives_whole(tus, settings, private_storage):
+    data = video(5 * MiB + 12345)
+    url = tus.create("Site visit.mp4", len(data))["Location"]
+
+    first = tus.patch(url, 0, data[:2 * MiB])
+    assert first.status_code == 204 and first["Upload-Offset"] == str(2 * MiB)
+
+    # The connection drops 700 KiB into the next chunk: what arrived is kept.
+    class Drops(io.BytesIO):
+        def read(self, size=-1):
+            piece = super().read(size)
+            if not piece:
+                raise OSError("Connection reset by peer")
+            return piece
+
+    arrived = 700 * 1024
+    chunk = data[2 * MiB:4 * MiB]
+    tus.patch(url, 2 * MiB, chunk[:arrived], **{"wsgi.input": Drops(chunk[:arrived]), "CONTENT_LENGTH": str(len(chunk))})
+
+    head = tus.head(url)
+    assert head.status_code == 200
+    assert head["Upload-Offset"] == str(2 * MiB + arrived) and head["Upload-Length"] == str(len(data))
+    assert head["Cache-Control"] == "no-store"
+    assert StoredFile.objects.count() == 0
+
+    # The client resumes where the server says it got to, not from the start.
+    offset = int(head["Upload-Offset"])
+    middle = tus.patch(url, offset, data[offset:4 * MiB])
+    assert middle.status_code == 204 and middle["Upload-Offset"] == str(4 * MiB)
+    last = tus.patch(url, 4 * MiB, data[4 * MiB:])
+    assert last.status_code == 204, last.content
+    assert last["Upload-Offset"] == str(len(data))
+
+    stored = StoredFile.objects.get()
+    assert last["Attest-File-Id"] == str(stored.pk)
+    assert last["Attest-File-Sha256"] == stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert (stored.original_name, stored.size, stored.kind) == ("Site visit.mp4", len(data), "video")
+    assert (private_storage / stored.key).read_bytes() == data
+    assert temp_files(settings) == []
+    # A client that lost the last answer asks again and learns the same file.
+    again = tus.head(url)
+    assert again["Upload-Offset"] == str(len(data)) and again["Attest-File-Id"] == str(stored.pk)
+
+
+def test_a_chunk_is_written_in_pieces_never_read_whole(tus):
+    data = video(4 * MiB)
+    url = tus.create("clip.mp4", len(data))["Location"]
+
+    class Spy(io.BytesIO):
+        largest = 0
+
+        def read(self, size=-1):
+            Spy.largest = max(Spy.largest, size)
+            return super().read(size)
+
+    response = tus.patch(url, 0, data, **{"wsgi.input": Spy(data)})
+    assert response.status_code == 204
+    assert 0 < Spy.largest <= CHUNK
+
+
+def test_a_chunk_at_the_wrong_offset_is_refused_with_the_right_one(tus):
+    url = tus.create("clip.mp4", 2 * MiB)["Location"]
+    tus.patch(url, 0, b"\x00" * 1000)
+    response = tus.patch(url, 0, b"\x00" * 1000)
+    assert response.status_code == 409
+    assert response["Upload-Offset"] == "1000"
+    assert error_of(response) == "The upload is at byte 1000, not 0."
+
+
+def test_a_chunk_with_the_wrong_content_type_is_refused(tus):
+    url = tus.create("clip.mp4", 2 * MiB)["Location"]
+    response = tus.patch(url, 0, b"\x00" * 10, content_type="application/octet-stream")
+    assert response.status_code == 415
+    assert Upload.objects.get().offset == 0
+
+
+def test_more_bytes_than_the_declared_size_are_refused(tus):
+    url = tus.create("clip.mp4", 10)["Location"]
+    response = tus.patch(url, 0, b"\x00" * 11)
+    assert response.status_code == 400
+    assert error_of(response) == "More bytes were sent than the file's size."
+    assert Upload.objects.get().offset == 0
+
+
+def test_a_client_that_does_not_speak_tus_1_is_told_which_version_to_use(tus):
+    response = tus.create("clip.mp4", 10, **{"Tus-Resumable": "0.2.2"})
+    assert response.status_code == 412 and response["Tus-Version"] == "1.0.0"
+    assert Upload.objects.count() == 0
+
+
+def test_while_another_request_is_writing_the_client_is_told_to_wait(tus):
+    import fcntl
+
+    url = tus.create("clip.mp4", 2 * MiB)["Location"]
+    with open(temp_path(Upload.objects.get()), "r+b") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX)  # as a PATCH still reading a dropped connection holds it
+        head, patch = tus.head(url), tus.patch(url, 0, b"\x00" * 10)
+    assert (head.status_code, patch.status_code) == (423, 423)  # tus clients retry 423 after a pause
+    assert head.content == b""
+    assert tus.head(url).status_code == 200
+
+
+def test_an_abandoned_upload_is_deleted_with_its_bytes(tus, settings):
+    url = tus.create("clip.mp4", 2 * MiB)["Location"]
+    tus.patch(url, 0, b"\x00" * 1000)
+    assert tus.delete(url).status_code == 204
+    assert Upload.objects.count() == 0 and temp_files(settings) == []
+    assert tus.head(url).status_code == 404
+
+
+# --- Refused up front: nothing is created ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "length", "status", "message"),
+    [
+        ("../report.pdf", 100, 400, "contains a folder path"),
+        ("C:\\fakepath\\report.pdf", 100, 400, "contains a folder path"),
+        ("..report.pdf", 100, 400, "contains “..”"),
+        ("report\x07.pdf", 100, 400, "contains control characters"),
+        ("", 100, 400, "The file has no name."),
+        ("report.pdf", 0, 400, "“report.pdf” is empty (0 bytes). Choose a file that has something in it."),
+        ("film.mp4", 3 * 1024**3, 413, "“film.mp4” is 3.0\u00a0GB, which is over the limit of 2.0\u00a0GB for one file."),
+    ],
+)
+def test_a_bad_name_an_empty_file_or_one_over_the_limit_is_refused_before_any_byte_is_sent(
+    tus, settings, private_storage, name, length, status, message
+):
+    response = tus.create(name, length)
+    assert response.status_code == status
+    assert message in error_of(response)
+    assert Upload.objects.count() == 0 and nothing_stored(settings, private_storage)
+
+
+def test_an_upload_that_does_not_say_its_size_is_refused(tus, settings):
+    assert tus.create("a.pdf", 10, **{"Upload-Length": None}).status_code == 400
+    deferred = tus.create("a.pdf", 10, **{"Upload-Length": None, "Upload-Defer-Length": "1"})
+    assert deferred.status_code == 400 and error_of(deferred) == "Uploads must say their size when they start."
+    unreadable = tus.create("a.pdf", 10, **{"Upload-Metadata": "filename %%%not-base64"})
+    assert unreadable.status_code == 400
+    assert error_of(unreadable) == "The file's details (its name and type) could not be read."
+    assert Upload.objects.count() == 0 and temp_files(settings) == []
+
+
+# --- Refused when complete: nothing is kept ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("report.pdf", samples.png(), "“report.pdf” is named as a .pdf file, but its content is a PNG image."),
+        ("setup.mp4", samples.exe(), "“setup.mp4” is a file of type EXE"),
+        ("noise.mp3", bytes(range(256)) * 64, "could not be recognised from its content"),
+        ("portfolio.zip", samples.plain_zip(), "is a ZIP archive, which cannot be used as evidence"),
+    ],
+)
+def test_a_completed_file_that_is_not_allowed_is_refused_and_nothing_is_kept(
+    tus, settings, private_storage, name, data, message
+):
+    response = tus.upload(name, data, chunk=4096)
+    assert response.status_code == 422
+    assert message in error_of(response)
+    assert "Attest-File-Id" not in response
+    assert nothing_stored(settings, private_storage)
+    upload = Upload.objects.get()
+    assert message in upload.error
+    # Asking again later tells the client the upload is over, and the reason.
+    later = tus.head(f"/files/uploads/{upload.pk}/")
+    assert later.status_code == 410
+    assert tus.patch(f"/files/uploads/{upload.pk}/", upload.offset, b"x").status_code == 410
+
+
+def test_a_file_over_a_lowered_limit_is_refused_when_it_completes(tus, settings, private_storage):
+    data = samples.pdf() + b"\x00" * 2000
+    created = tus.create("long.pdf", len(data))
+    settings.ATTEST_MAX_UPLOAD_BYTES = 1000  # the limit changed while it was on its way
+    response = tus.patch(created["Location"], 0, data)
+    assert response.status_code == 422 and "over the limit" in error_of(response)
+    assert nothing_stored(settings, private_storage)
+
+
+# --- Who may touch an upload ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def someone_elses_upload(client, people, private_storage):
+    client.force_login(people.other_learner.user)
+    url = Tus(client).create("mine.pdf", 100)["Location"]
+    client.logout()
+    return url
+
+
+@pytest.mark.parametrize("who", ["learner", "assessor", "admin"])
+def test_only_the_member_who_started_an_upload_can_touch_it(client, people, someone_elses_upload, who):
+    client.force_login(getattr(people, who).user)
+    tus = Tus(client)
+    assert tus.head(someone_elses_upload).status_code == 404
+    assert tus.patch(someone_elses_upload, 0, b"x" * 10).status_code == 404
+    assert tus.delete(someone_elses_upload).status_code == 404
+    assert Upload.objects.get().offset == 0
+
+
+def test_a_member_of_another_centre_cannot_touch_it(client, people, someone_elses_upload):
+    client.force_login(people.outsider.user)
+    assert Tus(client).head(someone_elses_upload).status_code == 404
+
+
+def test_people_signed_out_or_without_a_role_that_uploads_are_refused(client, people, private_storage):
+    response = Tus(client).create("a.pdf", 10)
+    assert response.status_code == 403
+    assert error_of(response) == "You are not signed in any more. Sign in again, then add the file again."
+    for who in (people.eqa, people.expired_eqa, people.iqa):
+        client.force_login(who.user)
+        response = Tus(client).create("a.pdf", 10)
+        assert response.status_code == 403 and "does not allow uploading files" in error_of(response)
+    assert Upload.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["learner", "assessor", "admin"])
+def test_learners_assessors_and_admins_can_upload(client, people, private_storage, who):
+    client.force_login(getattr(people, who).user)
+    assert Tus(client).create("a.pdf", 10).status_code == 201
+
+
+def test_csrf_protection_stays_on_and_the_token_travels_in_a_header(people, private_storage):
+    from django.middleware.csrf import _get_new_csrf_string
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.learner.user)
+    tus = Tus(client)
+    assert tus.create("a.pdf", 10).status_code == 403
+    token = _get_new_csrf_string()
+    client.cookies["csrftoken"] = token
+    created = tus.create("a.pdf", len(samples.pdf()), **{"X-CSRFToken": token})
+    assert created.status_code == 201
+    assert tus.patch(created["Location"], 0, samples.pdf()).status_code == 403
+    done = tus.patch(created["Location"], 0, samples.pdf(), headers={"X-CSRFToken": token})
+    assert done.status_code == 204 and done["Attest-File-Id"]
+
+
+# --- Expiry -------------------------------------------------------------------------------------
+
+
+def test_uploads_untouched_for_a_day_are_deleted_with_their_bytes(tus, settings):
+    old = tus.create("old.mp4", 2 * MiB)["Location"]
+    tus.patch(old, 0, b"\x00" * 1000)
+    fresh = tus.create("fresh.mp4", 2 * MiB)["Location"]
+    Upload.objects.filter(filename="old.mp4").update(expires_at=timezone.now() - timedelta(minutes=1))
+    stray = Path(settings.ATTEST_UPLOAD_TEMP_DIR) / "0123abcd-0000-4000-8000-000000000000.part"
+    stray.write_bytes(b"left by a crash")
+    day_ago = time.time() - 25 * 3600
+    import os
+
+    os.utime(stray, (day_ago, day_ago))
+
+    assert expire_uploads() == 2
+    assert list(Upload.objects.values_list("filename", flat=True)) == ["fresh.mp4"]
+    assert [p.name for p in temp_files(settings)] == [f"{Upload.objects.get().pk}.part"]
+    assert tus.head(old).status_code == 404
+    assert tus.head(fresh).status_code == 200
+
+
+def test_sending_bytes_keeps_an_upload_alive(tus):
+    url = tus.create("slow.mp4", 2 * MiB)["Location"]
+    Upload.objects.update(expires_at=timezone.now() + timedelta(minutes=5))
+    tus.patch(url, 0, b"\x00" * 1000)
+    assert Upload.objects.get().expires_at > timezone.now() + timedelta(hours=23)
+
+
+# --- A real connection dropped halfway ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_connection_dropped_mid_chunk_keeps_what_arrived(live_server, people, private_storage):
+    from django.middleware.csrf import _get_new_csrf_string
+
+    browser = Client()
+    browser.force_login(people.learner.user)
+    token = _get_new_csrf_string()
+    session = requests.Session()
+    session.cookies.set("sessionid", browser.cookies["sessionid"].value)
+    session.cookies.set("csrftoken", token)
+    session.headers.update({"Tus-Resumable": "1.0.0", "X-CSRFToken": token})
+    data = video(3 * MiB)
+    created = session.post(
+        live_server.url + "/files/uploads/",
+        headers={"Upload-Length": str(len(data)), "Upload-Metadata": Tus.metadata(filename="Observation.mp4")},
+    )
+    assert created.status_code == 201, created.text
+    url = created.headers["Location"]
+
+    # Send headers for the whole file but only 1 MiB of it, then hang up.
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(
+            (
+                f"PATCH {url} HTTP/1.1\r\nHost: {host}:{port}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+                f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(data)}\r\n"
+                f"X-CSRFToken: {token}\r\nCookie: sessionid={browser.cookies['sessionid'].value}; csrftoken={token}\r\n\r\n"
+            ).encode()
+            + data[:MiB]
+        )
+        time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    offset = None
+    while time.monotonic() < deadline:
+        head = session.head(live_server.url + url)
+        if head.status_code == 200:  # 423 while the server is still reading the dropped request
+            offset = int(head.headers["Upload-Offset"])
+            break
+        assert head.status_code == 423
+        time.sleep(0.1)
+    assert offset == MiB
+
+    done = session.patch(live_server.url + url, data=data[offset:], headers={
+        "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+    assert done.status_code == 204, done.text
+    stored = StoredFile.objects.get()
+    assert done.headers["Attest-File-Sha256"] == stored.sha256 == hashlib.sha256(data).hexdigest()
