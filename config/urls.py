@@ -11,5 +11,6 @@ urlpatterns = [
     path("portfolio/", include("apps.evidence.portfolio_urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("files/", include("apps.evidence.urls")),
+    path("records/", include("apps.records.urls")),
     path("django-admin/", admin.site.urls),
 ]

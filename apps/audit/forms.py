@@ -1,11 +1,13 @@
 from django import forms
 
+from apps.core.widgets import DateInput
+
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label="Action", required=False)
     person = forms.CharField(label="Person (name or email)", required=False, max_length=200)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
 
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)

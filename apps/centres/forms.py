@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+
+from apps.core.widgets import DateInput
 from django.contrib.auth import password_validation
 
 from .roles import RoleSet
@@ -18,7 +20,7 @@ class RolesForm(forms.Form):
     eqa_expires_on = forms.DateField(
         label="EQA access expires on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Required for external quality assurers; access ends after this day.",
     )
 

@@ -34,6 +34,7 @@ def demo_people() -> dict[tuple[str, str], list[DemoPerson]]:
     return {
         DEMO_CENTRE: [
             DemoPerson("learner@demo.test", "Lena Learner", RoleSet(learner=True)),
+            DemoPerson("learner2@demo.test", "Liam Learner", RoleSet(learner=True)),
             DemoPerson("assessor@demo.test", "Asha Assessor", RoleSet(assessor=True)),
             DemoPerson("iqa@demo.test", "Ian Quality", RoleSet(iqa=True)),
             DemoPerson("admin@demo.test", "Ada Admin", RoleSet(admin=True)),
@@ -71,4 +72,13 @@ def seed_demo(*, password: str) -> list[str]:
     from apps.learners.demo import seed_learners
 
     emails += seed_learners(password=password)
+    return list(dict.fromkeys(emails))
+
+
+def seed_everything(*, password: str) -> list[str]:
+    """People and enrolments in one transaction, then portfolios (files are stored outside it)."""
+    from apps.evidence.demo import seed_evidence
+
+    emails = seed_demo(password=password)
+    seed_evidence()
     return emails

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+
+from apps.core.widgets import DateInput
 from django.utils import timezone
 
 from apps.learners.models import Enrolment
@@ -13,7 +15,7 @@ from .services import DECLARATION, EvidenceContent, duplicate_files
 class EvidenceForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="A few words a person will recognise, e.g. “Handling a complaint call”.")
     evidence_date = forms.DateField(
-        label="Date of the evidence", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label="Date of the evidence", widget=DateInput(), initial=timezone.localdate
     )
     method = forms.ChoiceField(label="Assessment method", choices=Evidence.Method.choices)
     context = forms.ChoiceField(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+
+from apps.core.widgets import DateInput
 from django.contrib.auth import get_user_model
 
 from apps.centres.models import Centre
@@ -11,7 +13,7 @@ from .rules import qualification_closed_reason
 from .uln import normalise_uln, uln_problem
 
 User = get_user_model()
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class LearnerForm(forms.Form):

@@ -106,7 +106,7 @@ def _signed_evidence(
     text: str,
     signed_name: str,
     ip_address: str | None,
-    files: list[StoredFile] = (),
+    files: list[StoredFile] | None = None,
 ) -> EvidenceVersion:
     """Evidence in the learner's portfolio whose first version is already submitted and signed."""
     now = timezone.now()
@@ -120,7 +120,7 @@ def _signed_evidence(
         submitted_at=now, declared_name=signed_name.strip(), declared_ip=ip_address,
     )
     EvidenceFile.objects.bulk_create(
-        EvidenceFile(version=version, file=f, position=i) for i, f in enumerate(dict.fromkeys(files))
+        EvidenceFile(version=version, file=f, position=i) for i, f in enumerate(dict.fromkeys(files or []))
     )
     # The assessment page offers a version's suggested criteria first: here, the ones recorded.
     version.suggested_criteria.set(basics.criteria)
@@ -495,7 +495,7 @@ def witness_request_email(*, request_id: int, token: str, base_url: str) -> bool
 
     link = base_url.rstrip("/") + reverse("records_witness_respond", args=[token])
     context = {
-        "request": witness_request,
+        "witness_request": witness_request,
         "learner": witness_request.enrolment.learner,
         "criteria": witness_request.criteria.select_related("unit").order_by("unit__position", "outcome__position", "position"),
         "link": link,

@@ -8,6 +8,7 @@ pytestmark = pytest.mark.browser
 # What each demo person sees first: the heading of their role's section on the home page.
 HOME_SECTIONS = {
     "learner@demo.test": "Your portfolio",
+    "learner2@demo.test": "Your portfolio",
     "assessor@demo.test": "Assessor",
     "iqa@demo.test": "Internal quality assurer",
     "admin@demo.test": "Centre admin",

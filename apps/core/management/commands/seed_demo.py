@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.core.demo import seed_demo
+from apps.core.demo import seed_everything
 
 
 class Command(BaseCommand):
@@ -9,5 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = getattr(settings, "DEMO_PASSWORD", "attest-demo")
-        emails = seed_demo(password=password)
+        emails = seed_everything(password=password)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(emails)} users, password {password!r}"))
