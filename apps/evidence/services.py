@@ -143,7 +143,7 @@ def evidence_submit(*, evidence: Evidence, actor, declared_name: str, ip_address
         recipients=evidence.enrolment.assessors.all(), centre=evidence.centre, exclude=actor,
         subject=f"{learner.full_name} submitted “{version.title}”",
         body=f"New evidence from {learner.full_name} is waiting for your judgement.",
-        url=reverse("evidence_detail", args=[evidence.pk]),
+        url=reverse("assessment_evidence", args=[evidence.pk]),
     )
     return evidence
 

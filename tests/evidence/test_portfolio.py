@@ -246,7 +246,7 @@ def test_submitting_tells_the_assessor_in_the_app_and_by_email(celery_worker, cl
     while not mail.outbox and time.monotonic() < deadline:
         time.sleep(0.1)
     assert mail.outbox and mail.outbox[0].to == [assessor.user.email]
-    assert f"/portfolio/evidence/{evidence.pk}/" in mail.outbox[0].body
+    assert f"/assessment/evidence/{evidence.pk}/" in mail.outbox[0].body
     client.force_login(assessor.user)
     page = client.get("/notifications/").content.decode()
     assert "Stock count" in page and "New" in page

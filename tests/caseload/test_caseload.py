@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.caseload.rag import rag_status
+from apps.evidence.models import Evidence
+from apps.evidence.services import evidence_create, evidence_submit
+from apps.learners.models import Enrolment, Learner
+from tests.evidence.portfolio_helpers import content, enrolment_with_people
+from tests.factories import MembershipFactory
+
+START, END = date(2026, 1, 1), date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "today, met, total, colour",
+    [
+        (date(2026, 1, 10), 0, 20, "green"),  # just started
+        (date(2026, 7, 2), 9, 20, "green"),  # half the time, 45% met: within 10 points
+        (date(2026, 7, 2), 7, 20, "amber"),  # 35% met: 15 points behind
+        (date(2026, 7, 2), 4, 20, "red"),  # 20% met: 30 points behind
+        (date(2027, 1, 5), 19, 20, "red"),  # past the planned end, not finished
+        (date(2027, 1, 5), 20, 20, "green"),  # finished
+    ],
+)
+def test_the_status_compares_criteria_met_with_time_gone(today, met, total, colour):
+    assert rag_status(start=START, planned_end=END, today=today, met=met, total=total).colour == colour
+
+
+def submit(enrolment, learner, title: str, days_ago: int) -> Evidence:
+    evidence = evidence_create(enrolment=enrolment, actor=learner.user, content=content(title=title))
+    evidence_submit(evidence=evidence, actor=learner.user, declared_name=enrolment.learner.full_name, ip_address=None)
+    Evidence.objects.filter(pk=evidence.pk).update(submitted_at=timezone.now() - timedelta(days=days_ago))
+    return evidence
+
+
+def second_learner(enrolment, assessor, name: str) -> tuple[Enrolment, object]:
+    member = MembershipFactory(centre=enrolment.centre, is_learner=True, user__full_name=name)
+    record = Learner.objects.create(centre=enrolment.centre, user=member.user, full_name=name, email=member.user.email)
+    other = Enrolment.objects.create(
+        centre=enrolment.centre, learner=record, qualification=enrolment.qualification,
+        start_date=timezone.localdate() - timedelta(days=300), planned_end_date=timezone.localdate() + timedelta(days=30),
+    )
+    other.assessors.add(assessor.user)
+    return other, member
+
+
+def test_the_caseload_lists_assigned_learners_with_waiting_evidence_oldest_first(client, centre):
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    submit(enrolment, learner, "Newer", days_ago=1)
+    oldest = submit(enrolment, learner, "Older", days_ago=9)
+    other, other_learner = second_learner(enrolment, assessor, "Zara Behind")
+    not_mine, _, _, _ = enrolment_with_people(centre)  # someone else's learner
+    client.force_login(assessor.user)
+    page = client.get("/caseload/").content.decode()
+    assert "2 learners assigned to you; 2 pieces of evidence waiting, the oldest for 9 days." in page
+    assert f'href="/assessment/evidence/{oldest.pk}/">Assess the oldest waiting evidence' in page
+    assert not_mine.learner.full_name not in page
+    # Zara is 300 days into a 330-day plan with nothing met: red, and first by status.
+    assert page.index("Zara Behind") < page.index(enrolment.learner.full_name)
+    assert "well behind plan" in page
+
+
+def test_the_caseload_sorts_and_filters(client, centre):
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    submit(enrolment, learner, "Waiting", days_ago=2)
+    second_learner(enrolment, assessor, "Aaron Idle")
+    client.force_login(assessor.user)
+    waiting_only = client.get("/caseload/", {"waiting": "1"}).content.decode()
+    assert "Aaron Idle" not in waiting_only and enrolment.learner.full_name in waiting_only
+    by_name = client.get("/caseload/", {"sort": "learner"}).content.decode()
+    assert 'aria-sort="ascending"' in by_name
+    assert "No learner matches these filters." in client.get("/caseload/", {"q": "nobody-by-this-name"}).content.decode()
+
+
+def test_only_assessors_have_a_caseload(client, centre):
+    enrolment, learner, _, iqa = enrolment_with_people(centre)
+    client.force_login(learner.user)
+    assert client.get("/caseload/").status_code == 403
+    client.force_login(iqa.user)
+    assert client.get("/caseload/").status_code == 403
+
+
+def test_caseload_queries_do_not_grow_with_learners_or_evidence(client, centre, django_assert_max_num_queries):
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    submit(enrolment, learner, "First", days_ago=1)
+    client.force_login(assessor.user)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/caseload/")
+    for i in range(6):
+        other, member = second_learner(enrolment, assessor, f"Learner {i}")
+        for j in range(3):
+            submit(other, member, f"Evidence {i}.{j}", days_ago=j)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get("/caseload/").content.decode()
+    assert "7 learners assigned to you" in page
