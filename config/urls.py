@@ -10,7 +10,9 @@ urlpatterns = [
     path("learners/", include("apps.learners.urls")),
     path("portfolio/", include("apps.evidence.portfolio_urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("caseload/", include("apps.caseload.urls")),
     path("files/", include("apps.evidence.urls")),
+    path("assessment/", include("apps.assessment.urls")),
     path("records/", include("apps.records.urls")),
     path("django-admin/", admin.site.urls),
 ]

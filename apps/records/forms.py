@@ -117,8 +117,8 @@ class BaseQuestionAnswerFormSet(forms.BaseFormSet):
     """Rows left wholly blank are ignored; a row with one part missing is an error on that row."""
 
     def clean(self):
-        if any(self.errors):
-            return
+        if any(self.errors) or not self.management_form.is_valid():
+            return  # Django's own message says the rows were tampered with
         filled = 0
         for number, form in enumerate(self.forms, start=1):
             question = form.cleaned_data.get("question", "").strip()

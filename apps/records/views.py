@@ -322,8 +322,9 @@ def _too_many(request: HttpRequest) -> bool:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The link is a secret: keep it out of caches and out of any Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is a secret: keep it out of caches and out of Referer headers to other sites.
+    # (Not "no-referrer": Chromium then posts the form with "Origin: null", which CSRF refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

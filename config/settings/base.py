@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.evidence",
     "apps.assessment",
     "apps.notifications",
+    "apps.caseload",
     "apps.records",
 ]
 

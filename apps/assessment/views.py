@@ -1,0 +1,364 @@
+"""Assessment pages: the assessor's evidence page, corrections, countersignatures, units and
+the tracking matrix. Views resolve the object through the scoping selectors (another
+centre's object is a 404), check the capability (403), call one service and redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.audit.middleware import client_ip
+from apps.centres.permissions import capability_required
+from apps.centres.roles import Cap
+from apps.learners.permissions import any_capability_required
+from apps.learners.selectors import enrolment_get
+
+from . import selectors, services
+from .forms import (
+    AcknowledgeForm,
+    AssessmentForm,
+    CorrectionForm,
+    CountersignForm,
+    ReopenForm,
+    SignOffForm,
+    WithdrawCoverageForm,
+)
+from .models import Decision, RequirementCoverage, UnitSignOff
+
+# --- the evidence page ------------------------------------------------------------------------
+
+
+def _assessment_form(page: selectors.EvidencePage, data=None) -> AssessmentForm:
+    criteria = {r.criterion.pk: r for u in page.units for o in u.outcomes for r in o.criteria}
+    return AssessmentForm(
+        data,
+        criterion_ids={pk for pk, r in criteria.items() if not r.locked},
+        suggested_ids={r.criterion.pk for r in page.suggestions if not r.locked},
+        requirement_ids={r.requirement.pk for u in page.units for r in u.requirements if not r.locked},
+        labels={pk: f"Unit {r.unit.number}, {selectors.criterion_label(r.criterion)}" for pk, r in criteria.items()},
+    )
+
+
+def _render_evidence(request: HttpRequest, evidence, *, form: AssessmentForm | None = None,
+                     correction: tuple[int, CorrectionForm] | None = None,
+                     withdrawal: tuple[int, WithdrawCoverageForm] | None = None, status: int = 200) -> HttpResponse:
+    page = selectors.evidence_page(evidence, entered=form.entered if form is not None else None)
+    membership = request.membership
+    assessor = selectors.can_assess(membership, page.enrolment)
+    if form is None:
+        form = _assessment_form(page)
+    corrections = {}
+    withdrawals = {}
+    if assessor:
+        for version in page.history:
+            for d in version.decisions:
+                if not d.superseded and not d.locked:
+                    corrections[d.decision.pk] = CorrectionForm(prefix=f"correct-{d.decision.pk}")
+            for c in version.coverage:
+                if not c.superseded and c.coverage.covered and not c.locked:
+                    withdrawals[c.coverage.pk] = WithdrawCoverageForm(prefix=f"withdraw-{c.coverage.pk}")
+    if correction:
+        corrections[correction[0]] = correction[1]
+    if withdrawal:
+        withdrawals[withdrawal[0]] = withdrawal[1]
+    for version in page.history:
+        for d in version.decisions:
+            d.form = corrections.get(d.decision.pk)
+        for c in version.coverage:
+            c.form = withdrawals.get(c.coverage.pk)
+    return render(
+        request,
+        "assessment/evidence.html",
+        {
+            "page": page,
+            "evidence": evidence,
+            "enrolment": page.enrolment,
+            "current": page.current,
+            "form": form,
+            "outcome_form": form.outcome_form,
+            "can_assess": assessor and page.assessable,
+            "is_assessor": assessor,
+            "is_trainee": assessor and membership.is_trainee_assessor,
+            "can_countersign": selectors.is_qualified_assessor(membership),
+            "countersign_form": CountersignForm(prefix="countersign"),
+        },
+        status=status,
+    )
+
+
+@any_capability_required(*selectors.EVIDENCE_READERS)
+def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the evidence with its files, the learner's suggestions and the mapping grid.
+    POST: map, judge, accept or refer, signed: one post."""
+    evidence = selectors.evidence_for_assessment(membership=request.membership, pk=pk)
+    if request.method != "POST":
+        return _render_evidence(request, evidence)
+    if not selectors.can_assess(request.membership, evidence.enrolment):
+        raise PermissionDenied("Only an assessor assigned to this learner assesses their evidence.")
+    page = selectors.evidence_page(evidence)
+    form = _assessment_form(page, request.POST)
+    if form.is_valid():
+        try:
+            assessment = services.evidence_assess(
+                evidence=evidence, actor=request.user, judgement=form.judgement(), signed_name=form.signed_name,
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            form.errors.extend(exc.messages)
+        else:
+            if assessment.outcome == "accepted":
+                messages.success(request, "Evidence accepted; the learner has been told.")
+            else:
+                messages.success(request, "Evidence referred back to the learner with your feedback.")
+            return redirect("assessment_evidence", pk=evidence.pk)
+    return _render_evidence(request, evidence, form=form)
+
+
+@require_POST
+@capability_required(Cap.ASSESS)
+def decision_correct(request: HttpRequest, pk: int, decision: int) -> HttpResponse:
+    evidence = selectors.evidence_for_assessment(membership=request.membership, pk=pk)
+    decision_obj = get_object_or_404(Decision, pk=decision, version__evidence=evidence)
+    if not selectors.can_assess(request.membership, evidence.enrolment):
+        raise PermissionDenied("Only an assessor assigned to this learner corrects decisions.")
+    form = CorrectionForm(request.POST, prefix=f"correct-{decision_obj.pk}")
+    if form.is_valid():
+        try:
+            services.decision_correct(
+                decision=decision_obj, actor=request.user, outcome=form.cleaned_data["outcome"],
+                feedback=form.cleaned_data["feedback"], reason=form.cleaned_data["reason"],
+                signed_name=form.cleaned_data["signed_name"], ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Decision corrected; the earlier decision stays on record.")
+            return redirect(reverse("assessment_evidence", args=[evidence.pk]) + "#history-h")
+    return _render_evidence(request, evidence, correction=(decision_obj.pk, form))
+
+
+@require_POST
+@capability_required(Cap.ASSESS)
+def coverage_withdraw(request: HttpRequest, pk: int, coverage: int) -> HttpResponse:
+    evidence = selectors.evidence_for_assessment(membership=request.membership, pk=pk)
+    coverage_obj = get_object_or_404(RequirementCoverage, pk=coverage, version__evidence=evidence)
+    if not selectors.can_assess(request.membership, evidence.enrolment):
+        raise PermissionDenied("Only an assessor assigned to this learner changes requirement ticks.")
+    form = WithdrawCoverageForm(request.POST, prefix=f"withdraw-{coverage_obj.pk}")
+    if form.is_valid():
+        try:
+            services.requirement_coverage_withdraw(
+                coverage=coverage_obj, actor=request.user, reason=form.cleaned_data["reason"],
+                signed_name=form.cleaned_data["signed_name"], ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Tick withdrawn; the earlier tick stays on record.")
+            return redirect(reverse("assessment_evidence", args=[evidence.pk]) + "#history-h")
+    return _render_evidence(request, evidence, withdrawal=(coverage_obj.pk, form))
+
+
+# --- countersignatures ----------------------------------------------------------------------------
+
+
+@capability_required(Cap.ASSESS)
+def countersign_queue(request: HttpRequest) -> HttpResponse:
+    """Qualified assessors: trainees' provisional decisions in the centre, and countersigning them."""
+    membership = request.membership
+    if membership.is_trainee_assessor:
+        raise PermissionDenied("Trainee assessors do not countersign decisions.")
+    queue = selectors.countersign_queue(membership=membership)
+    form = CountersignForm(request.POST or None, prefix="countersign")
+    if request.method == "POST":
+        ids = []
+        for value in request.POST.getlist("decision"):
+            try:
+                ids.append(int(value))
+            except ValueError:
+                continue
+        chosen = list(queue.filter(pk__in=ids))
+        next_url = request.POST.get("next", "")
+        if form.is_valid():
+            try:
+                if len(chosen) != len(set(ids)):
+                    raise ValidationError("Some of these decisions are no longer waiting for a countersignature.")
+                done = services.decisions_countersign(
+                    decisions=chosen, actor=request.user, signed_name=form.cleaned_data["signed_name"],
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"{len(done)} decision{'s' if len(done) != 1 else ''} countersigned.")
+                if next_url.startswith("/assessment/evidence/"):
+                    return redirect(next_url)
+                return redirect("assessment_countersign")
+        if next_url.startswith("/assessment/evidence/"):
+            for error in form.non_field_errors() + form.errors.get("signed_name", []):
+                messages.error(request, error)
+            return redirect(next_url)
+    groups: dict[int, dict] = {}
+    for d in queue:
+        group = groups.setdefault(d.version_id, {"version": d.version, "enrolment": d.enrolment, "decisions": []})
+        group["decisions"].append(d)
+    visible = set(
+        selectors.enrolments_visible_ids(membership=membership, ids={g["enrolment"].pk for g in groups.values()})
+    )
+    for g in groups.values():
+        g["can_open"] = g["enrolment"].pk in visible
+    return render(request, "assessment/countersign.html", {"groups": list(groups.values()), "form": form})
+
+
+# --- units -----------------------------------------------------------------------------------------
+
+
+def _unit_page(request: HttpRequest, enrolment, unit, *, sign_off_form=None, acknowledge_form=None,
+               reopen_form=None) -> HttpResponse:
+    membership = request.membership
+    view = selectors.unit_view(enrolment, unit)
+    is_learner = selectors.is_learner_of(membership, enrolment)
+    can_sign = selectors.can_sign_off(membership, enrolment)
+    return render(
+        request,
+        "assessment/unit.html",
+        {
+            "enrolment": enrolment,
+            "view": view,
+            "unit": unit,
+            "is_learner": is_learner,
+            "staff_view": not is_learner,
+            "is_assessor": selectors.can_assess(membership, enrolment),
+            "can_sign_off": can_sign and view.sign_off is None and enrolment.status == "active",
+            "is_trainee": selectors.can_assess(membership, enrolment) and membership.is_trainee_assessor,
+            "can_acknowledge": is_learner and view.sign_off is not None and not _acknowledged(view.sign_off),
+            "can_reopen": view.sign_off is not None and selectors.can_reopen(membership, enrolment),
+            "sign_off_form": sign_off_form or SignOffForm(prefix="signoff"),
+            "acknowledge_form": acknowledge_form or AcknowledgeForm(prefix="ack"),
+            "reopen_form": reopen_form or ReopenForm(prefix="reopen"),
+        },
+    )
+
+
+def _acknowledged(sign_off: UnitSignOff) -> bool:
+    return selectors._acknowledgement(sign_off) is not None
+
+
+def _enrolment_and_unit(request: HttpRequest, pk: int, number: str):
+    enrolment = enrolment_get(membership=request.membership, pk=pk)
+    return enrolment, selectors.unit_get(enrolment, number)
+
+
+@any_capability_required(*selectors.TRACKING_READERS)
+def unit_detail(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    enrolment, unit = _enrolment_and_unit(request, pk, number)
+    return _unit_page(request, enrolment, unit)
+
+
+def _unit_url(enrolment, unit) -> str:
+    return reverse("assessment_unit", args=[enrolment.pk, unit.number])
+
+
+@require_POST
+@capability_required(Cap.ASSESS)
+def unit_sign_off(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    enrolment, unit = _enrolment_and_unit(request, pk, number)
+    if not selectors.can_sign_off(request.membership, enrolment):
+        raise PermissionDenied("Only a qualified assessor assigned to this learner signs units off.")
+    form = SignOffForm(request.POST, prefix="signoff")
+    if form.is_valid():
+        try:
+            services.unit_sign_off(
+                enrolment=enrolment, unit=unit, actor=request.user, signed_name=form.cleaned_data["signed_name"],
+                comment=form.cleaned_data["comment"], ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Unit {unit.number} signed off. The learner has been asked to acknowledge it.")
+            return redirect(_unit_url(enrolment, unit))
+    return _unit_page(request, enrolment, unit, sign_off_form=form)
+
+
+def _sign_off_in_force(enrolment, unit) -> UnitSignOff | None:
+    return (
+        UnitSignOff.objects.filter(enrolment=enrolment, unit=unit, reopening__isnull=True)
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+@require_POST
+@capability_required(Cap.OWN_PORTFOLIO)
+def unit_acknowledge(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    enrolment, unit = _enrolment_and_unit(request, pk, number)
+    if not selectors.is_learner_of(request.membership, enrolment):
+        raise PermissionDenied("Only the learner acknowledges a sign-off of their unit.")
+    sign_off = _sign_off_in_force(enrolment, unit)
+    if sign_off is None:
+        messages.error(request, f"Unit {unit.number} is not signed off: there is nothing to acknowledge.")
+        return redirect(_unit_url(enrolment, unit))
+    form = AcknowledgeForm(request.POST, prefix="ack")
+    if form.is_valid():
+        try:
+            services.unit_sign_off_acknowledge(
+                sign_off=sign_off, actor=request.user, signed_name=form.cleaned_data["signed_name"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Thank you: you have acknowledged the sign-off of unit {unit.number}.")
+            return redirect(_unit_url(enrolment, unit))
+    return _unit_page(request, enrolment, unit, acknowledge_form=form)
+
+
+@require_POST
+@any_capability_required(Cap.ASSESS, Cap.MANAGE_CENTRE)
+def unit_reopen(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    enrolment, unit = _enrolment_and_unit(request, pk, number)
+    if not selectors.can_reopen(request.membership, enrolment):
+        raise PermissionDenied("Only the learner's qualified assessor or a centre admin reopens a unit.")
+    sign_off = _sign_off_in_force(enrolment, unit)
+    if sign_off is None:
+        messages.error(request, f"Unit {unit.number} is not signed off: there is nothing to reopen.")
+        return redirect(_unit_url(enrolment, unit))
+    form = ReopenForm(request.POST, prefix="reopen")
+    if form.is_valid():
+        try:
+            services.unit_reopen(
+                sign_off=sign_off, actor=request.user, reason=form.cleaned_data["reason"],
+                signed_name=form.cleaned_data["signed_name"], ip_address=client_ip(request),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Unit {unit.number} reopened: it can be assessed again.")
+            return redirect(_unit_url(enrolment, unit))
+    return _unit_page(request, enrolment, unit, reopen_form=form)
+
+
+# --- the tracking matrix ----------------------------------------------------------------------------
+
+
+@any_capability_required(*selectors.TRACKING_READERS)
+def matrix(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = enrolment_get(membership=request.membership, pk=pk)
+    show_all = request.GET.get("units") == "all"
+    data = selectors.matrix(enrolment, show_all=show_all)
+    is_learner = selectors.is_learner_of(request.membership, enrolment)
+    return render(
+        request,
+        "assessment/matrix.html",
+        {"enrolment": enrolment, "matrix": data, "is_learner": is_learner, "staff_view": not is_learner},
+    )
