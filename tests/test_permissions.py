@@ -24,6 +24,7 @@ from apps.learners.models import Enrolment, Learner, LearnerImport, PriorAchieve
 from apps.notifications.services import notify
 from apps.qualifications.models import SpecImport
 from tests.factories import CentreFactory, MembershipFactory, make_qualification
+from tests.records.helpers import make_records
 
 ROLES = ["anonymous", "learner", "assessor", "iqa", "admin", "eqa", "expired_eqa", "admin_of_another_centre"]
 OK = {200, 302}
@@ -71,6 +72,11 @@ PORTFOLIO_READ = by_role(rest=OK, expired_eqa={404}, admin_of_another_centre={40
 PORTFOLIO_WRITE = by_role(rest={403}, learner=OK, expired_eqa={404}, admin_of_another_centre={404})
 EXPORT_REQUEST = by_role(rest={403}, learner=OK, admin=OK, expired_eqa={404}, admin_of_another_centre={404})
 EXPORT_READ = by_role(rest={404}, learner=OK, admin=OK)
+# Assessment records: staff read an enrolment's records page; its assigned assessors create and
+# manage records; its learner confirms observations; the witness's pages are public.
+RECORDS_PAGE = by_role(rest=OK, learner={403}, expired_eqa={404}, admin_of_another_centre={404})
+RECORD_CREATE = by_role(rest={403}, assessor=OK, expired_eqa={404}, admin_of_another_centre={404})
+RECORD_CONFIRM = by_role(rest={403}, learner=OK, expired_eqa={404}, admin_of_another_centre={404})
 # The unit plan: whoever sees the enrolment reads it; any role is needed first.
 PLAN_READ = by_role(rest=OK, expired_eqa={403}, admin_of_another_centre={404})
 MANAGE_SCOPED = cap(Cap.MANAGE_CENTRE, scoped=True)
@@ -136,6 +142,20 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "notifications": ("get", LOGIN),
     "notification_open": ("post", LOGIN),
     "notifications_read_all": ("post", LOGIN),
+    "records_enrolment": ("get", RECORDS_PAGE),
+    "records_observation_new": ("get", RECORD_CREATE),
+    "records_questioning_new": ("get", RECORD_CREATE),
+    "records_discussion_new": ("get", RECORD_CREATE),
+    "records_witness_new": ("get", RECORD_CREATE),
+    "records_observation": ("get", PORTFOLIO_READ),
+    "records_observation_confirm": ("get", RECORD_CONFIRM),
+    "records_questioning": ("get", PORTFOLIO_READ),
+    "records_discussion": ("get", PORTFOLIO_READ),
+    "records_witness": ("get", PORTFOLIO_READ),
+    "records_witness_resend": ("post", RECORD_CREATE),
+    "records_witness_cancel": ("post", RECORD_CREATE),
+    "records_witness_respond": ("get", PUBLIC),
+    "records_witness_thanks": ("get", PUBLIC),
 }
 # allauth's own pages: public or for any signed-in person; none is centre-scoped.
 ALLAUTH_PREFIX = "accounts/"
@@ -189,7 +209,16 @@ def _centre_objects(centre, *, qualification, learner, assessor=None, iqa=None, 
         invited_by=admin.user, expires_at=timezone.now() + timedelta(days=3), is_learner=True,
     )
     invitation.raw_token = token
+    # Records need an assessor assigned to the enrolment (the other centre has none of its own).
+    records_assessor = assessor or MembershipFactory(centre=centre, is_assessor=True)
+    enrolment.assessors.add(records_assessor.user)
+    records = make_records(enrolment, records_assessor.user)
     return {
+        "observation": records["observation"],
+        "questioning": records["questioning"],
+        "discussion": records["discussion"],
+        "witness_request": records["witness"],
+        "witness_token": records["token"],
         "member": learner,
         "invitation": invitation,
         "spec_import": SpecImport.objects.create(uploaded_by=admin.user, centre=centre, filename="spec.txt", text="x", sha256="0"),
@@ -271,6 +300,19 @@ def url_for(name: str, objects: dict) -> str:
         "file_view": [objects["file"].pk],
         "file_thumbnail": [objects["file"].pk],
         "notification_open": [objects["notification"].pk],
+        "records_enrolment": [objects["enrolment"].pk],
+        "records_observation_new": [objects["enrolment"].pk],
+        "records_questioning_new": [objects["enrolment"].pk],
+        "records_discussion_new": [objects["enrolment"].pk],
+        "records_witness_new": [objects["enrolment"].pk],
+        "records_observation": [objects["observation"].pk],
+        "records_observation_confirm": [objects["observation"].pk],
+        "records_questioning": [objects["questioning"].pk],
+        "records_discussion": [objects["discussion"].pk],
+        "records_witness": [objects["witness_request"].pk],
+        "records_witness_resend": [objects["witness_request"].pk],
+        "records_witness_cancel": [objects["witness_request"].pk],
+        "records_witness_respond": [objects["witness_token"]],
     }.get(name, [])
     return reverse(name, args=args)
 

@@ -44,8 +44,8 @@ TRACKING_READERS = (Cap.OWN_PORTFOLIO, Cap.ASSESS, Cap.QUALITY_ASSURE, Cap.MANAG
 EVIDENCE_READERS = (Cap.ASSESS, Cap.QUALITY_ASSURE, Cap.READ_RECORDS)
 
 
-def is_assigned(enrolment: Enrolment, user) -> bool:
-    return enrolment.assessors.filter(pk=user.pk).exists()
+def is_assigned(enrolment: Enrolment, user_id: int) -> bool:
+    return enrolment.assessors.filter(pk=user_id).exists()
 
 
 def can_assess(membership: Membership | None, enrolment: Enrolment) -> bool:
@@ -54,7 +54,7 @@ def can_assess(membership: Membership | None, enrolment: Enrolment) -> bool:
         membership is not None
         and membership.can(Cap.ASSESS)
         and membership.centre_id == enrolment.centre_id
-        and is_assigned(enrolment, membership.user)
+        and is_assigned(enrolment, membership.user_id)
     )
 
 
@@ -479,6 +479,11 @@ class GridOutcome:
     outcome: LearningOutcome
     criteria: list[GridCriterion]
 
+    @property
+    def refusal(self) -> str | None:
+        """Why this evidence cannot meet the outcome's criteria (the same for each of them)."""
+        return next((c.refusal for c in self.criteria if c.refusal), None)
+
 
 @dataclass
 class GridRequirement:
@@ -532,6 +537,10 @@ class HistoryVersion:
     def outcome(self) -> EvidenceAssessment | None:
         return self.assessments[-1] if self.assessments else None
 
+    @property
+    def has_records(self) -> bool:
+        return bool(self.assessments or self.decisions or self.coverage or self.rejected)
+
 
 @dataclass
 class EvidencePage:
@@ -551,6 +560,11 @@ class EvidencePage:
     @property
     def other_units(self) -> list[GridUnit]:
         return [u for u in self.units if not u.planned]
+
+    @property
+    def history_shown(self) -> list[HistoryVersion]:
+        """Versions with records, and earlier versions (what they said is history too)."""
+        return [v for v in self.history if v.has_records or v.version.pk != self.current.pk]
 
     @property
     def pending(self) -> list[HistoryDecision]:

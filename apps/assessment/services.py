@@ -63,7 +63,7 @@ def _membership(actor, centre_id: int) -> Membership | None:
 def _assessor(actor, enrolment: Enrolment, *, qualified: bool = False) -> Membership:
     """The actor's membership as an assessor assigned to this learner (refused otherwise)."""
     membership = _membership(actor, enrolment.centre_id)
-    if membership is None or not membership.can(Cap.ASSESS) or not selectors.is_assigned(enrolment, actor):
+    if membership is None or not membership.can(Cap.ASSESS) or not selectors.is_assigned(enrolment, actor.pk):
         raise PermissionDenied("Only an assessor assigned to this learner can do this.")
     if qualified and membership.is_trainee_assessor:
         raise PermissionDenied("Trainee assessors cannot do this: ask a qualified assessor.")
@@ -86,7 +86,11 @@ def _criterion_name(criterion: AssessmentCriterion, unit: Unit) -> str:
 
 
 def _locked_units(enrolment: Enrolment) -> set[int]:
-    return set(st.active_sign_offs(selectors.facts_for([enrolment.pk])[enrolment.pk].sign_offs))
+    """Units signed off (and not reopened): their assessment cannot change."""
+    rows = UnitSignOff.objects.filter(enrolment=enrolment).values_list("id", "unit_id", "signed_at", "reopening__id")
+    return set(st.active_sign_offs(
+        st.SignOffRow(pk, unit, signed_at, reopened=reopening is not None) for pk, unit, signed_at, reopening in rows
+    ))
 
 
 def _locked_message(unit: Unit) -> str:

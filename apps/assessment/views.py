@@ -34,11 +34,13 @@ from .models import Decision, RequirementCoverage, UnitSignOff
 
 def _assessment_form(page: selectors.EvidencePage, data=None) -> AssessmentForm:
     criteria = {r.criterion.pk: r for u in page.units for o in u.outcomes for r in o.criteria}
+    # Locked units' criteria are read too: when a unit was signed off while the page was
+    # open, the service refuses them with a clear message instead of dropping them silently.
     return AssessmentForm(
         data,
-        criterion_ids={pk for pk, r in criteria.items() if not r.locked},
-        suggested_ids={r.criterion.pk for r in page.suggestions if not r.locked},
-        requirement_ids={r.requirement.pk for u in page.units for r in u.requirements if not r.locked},
+        criterion_ids=set(criteria),
+        suggested_ids={r.criterion.pk for r in page.suggestions},
+        requirement_ids={r.requirement.pk for u in page.units for r in u.requirements},
         labels={pk: f"Unit {r.unit.number}, {selectors.criterion_label(r.criterion)}" for pk, r in criteria.items()},
     )
 
@@ -225,7 +227,9 @@ def _unit_page(request: HttpRequest, enrolment, unit, *, sign_off_form=None, ack
     membership = request.membership
     view = selectors.unit_view(enrolment, unit)
     is_learner = selectors.is_learner_of(membership, enrolment)
-    can_sign = selectors.can_sign_off(membership, enrolment)
+    assessor = selectors.can_assess(membership, enrolment)  # one query; the rest follows from it
+    can_sign = assessor and not membership.is_trainee_assessor
+    can_reopen = can_sign or (membership is not None and membership.can(Cap.MANAGE_CENTRE))
     return render(
         request,
         "assessment/unit.html",
@@ -235,11 +239,11 @@ def _unit_page(request: HttpRequest, enrolment, unit, *, sign_off_form=None, ack
             "unit": unit,
             "is_learner": is_learner,
             "staff_view": not is_learner,
-            "is_assessor": selectors.can_assess(membership, enrolment),
+            "is_assessor": assessor,
             "can_sign_off": can_sign and view.sign_off is None and enrolment.status == "active",
-            "is_trainee": selectors.can_assess(membership, enrolment) and membership.is_trainee_assessor,
+            "is_trainee": assessor and membership.is_trainee_assessor,
             "can_acknowledge": is_learner and view.sign_off is not None and not _acknowledged(view.sign_off),
-            "can_reopen": view.sign_off is not None and selectors.can_reopen(membership, enrolment),
+            "can_reopen": view.sign_off is not None and can_reopen,
             "sign_off_form": sign_off_form or SignOffForm(prefix="signoff"),
             "acknowledge_form": acknowledge_form or AcknowledgeForm(prefix="ack"),
             "reopen_form": reopen_form or ReopenForm(prefix="reopen"),

@@ -81,4 +81,19 @@ def seed_everything(*, password: str) -> list[str]:
 
     emails = seed_demo(password=password)
     seed_evidence()
+    _seed_assessment()
     return emails
+
+
+def _seed_assessment() -> None:
+    """Assessment history for the first demo learner, so assessors and IQAs find real work."""
+    from apps.learners.models import Enrolment
+    from apps.records.demo import seed_records
+
+    enrolment = (
+        Enrolment.objects.filter(learner__user__email="learner@demo.test", assessors__email="assessor@demo.test")
+        .select_related("learner")
+        .first()
+    )
+    if enrolment is not None:
+        seed_records(enrolment=enrolment, assessor=enrolment.assessors.get(email="assessor@demo.test"))

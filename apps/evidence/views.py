@@ -36,6 +36,17 @@ def _require_owner(request: HttpRequest, enrolment: Enrolment) -> None:
         raise PermissionDenied("Only the learner changes their own portfolio.")
 
 
+def _learners_own(evidence: Evidence) -> bool:
+    """Records an assessor or witness made (observations, testimony) are not the learner's to change."""
+    return evidence.created_by_id == evidence.enrolment.learner.user_id
+
+
+def _require_may_change(request: HttpRequest, evidence: Evidence) -> None:
+    _require_owner(request, evidence.enrolment)
+    if not _learners_own(evidence):
+        raise PermissionDenied("This record was made by your assessor or a witness; only they can change it.")
+
+
 @login_required
 def portfolio_home(request: HttpRequest) -> HttpResponse:
     """A learner's way in: straight to the portfolio when there is one enrolment."""
@@ -170,7 +181,7 @@ def evidence_new(request: HttpRequest, enrolment: int) -> HttpResponse:
 @login_required
 def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    _require_owner(request, evidence.enrolment)
+    _require_may_change(request, evidence)
     if evidence.status == Evidence.Status.SUBMITTED:
         messages.info(request, "Submitted evidence waits for your assessor. Withdraw it first to change it.")
         return redirect("evidence_detail", pk=evidence.pk)
@@ -198,6 +209,8 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current": next(v for v in versions if v.pk == evidence.current_id),
             "history": [v for v in versions if v.pk != evidence.current_id],
             "is_owner": _is_owner(request, evidence.enrolment),
+            "may_change": _is_owner(request, evidence.enrolment) and _learners_own(evidence),
+            "learners_own": _learners_own(evidence),
         },
     )
 
@@ -211,7 +224,7 @@ def _criteria_with_units():
 @login_required
 def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    _require_owner(request, evidence.enrolment)
+    _require_may_change(request, evidence)
     form = SubmitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,7 +245,7 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    _require_owner(request, evidence.enrolment)
+    _require_may_change(request, evidence)
     try:
         services.evidence_withdraw(evidence=evidence, actor=request.user)
     except ValidationError as exc:

@@ -37,6 +37,7 @@ class RecordForm(forms.Form):
         error_messages={"required": "Type your full name to sign the record."},
     )
     sign = True  # witness requests are not signed by the assessor
+    about: tuple[str, ...] = ()  # the fields of the first fieldset, in the page's order
 
     def __init__(self, *args, enrolment: Enrolment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,6 +48,8 @@ class RecordForm(forms.Form):
         )
         if not self.sign:
             del self.fields["signed_name"]
+        # The page's order, so that the list of problems at the top reads in the same order.
+        self.order_fields([*self.about, "criteria", "signed_name"])
 
     def clean_on(self):
         value = self.cleaned_data["on"]
@@ -131,6 +134,16 @@ class BaseQuestionAnswerFormSet(forms.BaseFormSet):
                 filled += 1
         if not filled:
             raise forms.ValidationError("Record at least one question and the learner's answer.")
+
+    def messages(self) -> list[str]:
+        """Every problem with the rows, for the list at the top of the page."""
+        if not self.is_bound or self.is_valid():
+            return []
+        found = list(self.non_form_errors())
+        for form in self.forms:
+            for errors in form.errors.values():
+                found.extend(errors)
+        return found
 
     def pairs(self) -> list[tuple[str, str]]:
         return [

@@ -329,17 +329,10 @@ def _send_link(witness_request: WitnessRequest, token: str, base_url: str) -> No
     transaction.on_commit(lambda: email_witness_request.delay(pk, token, base_url))
 
 
-@transaction.atomic
-def witness_request_create(
-    *,
-    enrolment: Enrolment,
-    assessor,
-    witness: Witness,
-    activity: str,
-    basics: RecordBasics,
-    base_url: str,
-) -> WitnessRequest:
-    """Ask a witness to confirm what they saw; they are emailed a one-time link that expires."""
+def _witness_request_new(
+    *, enrolment: Enrolment, assessor, witness: Witness, activity: str, basics: RecordBasics
+) -> tuple[WitnessRequest, str]:
+    """The request and its link's token (which exists nowhere else once this returns)."""
     _check_record(enrolment, assessor, basics)
     email = witness.email.strip().lower()
     problems = []
@@ -361,6 +354,23 @@ def witness_request_create(
     audit_record(
         action="records.witness_requested", actor=assessor, centre=enrolment.centre, obj=witness_request,
         payload={"witness": witness_request.witness_name, "email": email, "criteria": len(basics.criteria)},
+    )
+    return witness_request, token
+
+
+@transaction.atomic
+def witness_request_create(
+    *,
+    enrolment: Enrolment,
+    assessor,
+    witness: Witness,
+    activity: str,
+    basics: RecordBasics,
+    base_url: str,
+) -> WitnessRequest:
+    """Ask a witness to confirm what they saw; they are emailed a one-time link that expires."""
+    witness_request, token = _witness_request_new(
+        enrolment=enrolment, assessor=assessor, witness=witness, activity=activity, basics=basics
     )
     _send_link(witness_request, token, base_url)
     return witness_request

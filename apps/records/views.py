@@ -75,10 +75,13 @@ def _record_page(
     template: str,
     create: Callable[[], Any],
     success: str,
+    *,
+    rest_valid: bool = True,
     **extra: Any,
 ) -> HttpResponse:
-    """Bind, call the service, redirect to the new evidence; on any problem the page again with messages."""
-    if request.method == "POST" and form.is_valid() and extra.get("valid", True):
+    """Bind, call the service, redirect to the new record; on any problem the page again with
+    messages. `rest_valid` says whether the parts outside the form (rows, uploads) are good."""
+    if request.method == "POST" and form.is_valid() and rest_valid:
         try:
             result = create()
         except ValidationError as exc:
@@ -86,7 +89,6 @@ def _record_page(
         else:
             messages.success(request, success)
             return result
-    extra.pop("valid", None)
     return render(
         request,
         template,
@@ -123,16 +125,18 @@ def questioning_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     more = data is not None and "more" in data
     if more:
         # "Add another question": the same page with one more empty pair, nothing saved.
-        key = "pairs-TOTAL_FORMS"
-        data[key] = str(min(int(data.get(key, "0") or 0) + 1, 60)) if (data.get(key) or "0").isdigit() else "3"
+        current = data.get("pairs-TOTAL_FORMS", "")
+        data["pairs-TOTAL_FORMS"] = str(min(int(current) + 1, 60)) if current.isdigit() else "3"
     form = QuestioningForm(data, enrolment=enrolment_obj)
     pairs = QuestionAnswerFormSet(data, prefix="pairs")
     if more:
         return render(
             request, "records/questioning_form.html",
-            {"form": QuestioningForm(initial=data.dict(), enrolment=enrolment_obj), "pairs": pairs, "enrolment": enrolment_obj,
-             "units": selectors.criteria_tree(enrolment=enrolment_obj), "selected": set(data.getlist("criteria")),
-             "added": True},
+            {
+                "form": QuestioningForm(initial=data.dict(), enrolment=enrolment_obj), "pairs": pairs,
+                "enrolment": enrolment_obj, "units": selectors.criteria_tree(enrolment=enrolment_obj),
+                "selected": set(data.getlist("criteria")), "added": True,
+            },
         )
 
     def create() -> HttpResponse:
@@ -145,7 +149,7 @@ def questioning_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     return _record_page(
         request, enrolment_obj, form, "records/questioning_form.html", create,
         "Questioning recorded and signed. It is in the learner's portfolio.",
-        pairs=pairs, valid=data is None or pairs.is_valid(),
+        pairs=pairs, rest_valid=data is None or pairs.is_valid(), extra_errors=pairs.messages(),
     )
 
 
@@ -177,7 +181,7 @@ def discussion_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     return _record_page(
         request, enrolment_obj, form, "records/discussion_form.html", create,
         "Professional discussion recorded and signed. It is in the learner's portfolio.",
-        chosen_files=chosen, valid=upload_ok,
+        chosen_files=chosen, rest_valid=upload_ok,
     )
 
 

@@ -26,7 +26,7 @@
     var boxes = fieldset.querySelectorAll('input[type="checkbox"]:not([disabled])');
     if (boxes.length < 2) { return; }
     var legend = fieldset.querySelector("legend");
-    var name = legend ? legend.textContent.trim() : "this group";
+    var name = fieldset.getAttribute("data-outcome") || (legend ? legend.textContent.trim() : "this group");
     var bar = document.createElement("div");
     bar.className = "bulk";
     bar.appendChild(button("Tick all", "Tick all in " + name, function () {
@@ -36,7 +36,7 @@
       boxes.forEach(function (box) { box.checked = false; box.dispatchEvent(new Event("change", { bubbles: true })); });
     }));
     if (fieldset.querySelector(".crit-judge")) {
-      bar.appendChild(button("Ticked: met", "Judge every ticked criterion in " + name + " met", function () {
+      bar.appendChild(button("Ticked: met", "Judge met every ticked criterion in " + name, function () {
         fieldset.querySelectorAll(".crit").forEach(function (crit) {
           var box = crit.querySelector('input[name="map"]');
           var judge = judgeOf(crit);
@@ -53,6 +53,13 @@
     document.querySelectorAll("fieldset[data-outcome]").forEach(enhanceOutcome);
     if (!form) { return; }
     document.documentElement.classList.add("js-assessment");
+    var intro = document.getElementById("map-help");
+    if (intro) {
+      var hint = document.createElement("p");
+      hint.className = "help";
+      hint.textContent = "Keyboard: on a criterion's tick box, press M to tick it and judge it met, or N for not yet met.";
+      intro.insertAdjacentElement("afterend", hint);
+    }
     form.querySelectorAll(".grid-unit .crit").forEach(markMapped);
     form.addEventListener("change", function (event) {
       var crit = event.target.closest(".crit");

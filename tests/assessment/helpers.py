@@ -43,3 +43,20 @@ def assessment_post(*, signer, outcome: str = "accepted", feedback: str = "", ju
 
 def requirement(unit_obj: Unit, position: int = 0) -> EvidenceRequirement:
     return EvidenceRequirement.objects.filter(unit=unit_obj).order_by("position")[position]
+
+
+def accept(evidence, assessor_user, *, met=(), not_met=(), cover=(), outcome: str = "accepted", feedback: str = "Good."):
+    """Assess through the service (quicker than the page where the page is not under test)."""
+    from apps.assessment.services import EvidenceJudgement, Judgement, evidence_assess
+
+    judgements = [Judgement(c.pk, "met") for c in met] + [Judgement(c.pk, "not_yet_met") for c in not_met]
+    return evidence_assess(
+        evidence=evidence, actor=assessor_user, signed_name=assessor_user.full_name, ip_address="192.0.2.9",
+        judgement=EvidenceJudgement(outcome=outcome, feedback=feedback, judgements=judgements,
+                                    covered=[r.pk for r in cover]),
+    )
+
+
+def unit_criteria(enrolment, number: str) -> list[AssessmentCriterion]:
+    return list(AssessmentCriterion.objects.filter(unit__qualification=enrolment.qualification, unit__number=number)
+                .order_by("outcome__position", "position"))

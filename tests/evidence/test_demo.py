@@ -16,10 +16,14 @@ def test_the_demo_gives_every_demo_learner_a_living_portfolio_once(db):
     seed_everything(password="attest-demo")
     seed_everything(password="attest-demo")  # idempotent: nothing doubles
     for email, centre in [("learner@demo.test", "demo"), ("learner2@demo.test", "demo"), ("learner@other.test", "northgate")]:
-        evidence = Evidence.objects.filter(enrolment__learner__user__email=email)
+        evidence = Evidence.objects.filter(enrolment__learner__user__email=email, created_by__email=email)
         assert sorted(evidence.values_list("status", flat=True)) == ["draft", "submitted", "submitted"], email
         assert {e.centre.slug for e in evidence} == {centre}
         kinds = set(StoredFile.objects.filter(uploaded_by__email=email).values_list("kind", flat=True))
         assert kinds == {"image", "document", "audio"}
+    made_by_assessor = Evidence.objects.filter(enrolment__learner__user__email="learner@demo.test").exclude(
+        created_by__email="learner@demo.test"
+    )
+    assert sorted(made_by_assessor.values_list("current__method", flat=True)) == ["observation", "witness_testimony"]
     for stored in StoredFile.objects.all():
         assert default_storage.exists(stored.key) and default_storage.size(stored.key) == stored.size

@@ -253,3 +253,18 @@ def test_submitting_tells_the_assessor_in_the_app_and_by_email(celery_worker, cl
     client.post(f"/notifications/{note.pk}/open/")
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_a_learner_cannot_change_a_record_their_assessor_made(client, setup):
+    from tests.records.helpers import make_records
+
+    enrolment, learner, assessor, _ = setup
+    observation = make_records(enrolment, assessor.user)["observation"]
+    evidence = observation.version.evidence
+    client.force_login(learner.user)
+    page = client.get(f"/portfolio/evidence/{evidence.pk}/").content.decode()
+    assert "Criteria recorded" in page and "Withdraw the submission" not in page
+    assert client.post(f"/portfolio/evidence/{evidence.pk}/withdraw/").status_code == 403
+    assert client.get(f"/portfolio/evidence/{evidence.pk}/edit/").status_code == 403
+    evidence.refresh_from_db()
+    assert evidence.status == "submitted"

@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 
 from apps.qualifications.models import AssessmentCriterion
+from apps.records import services
+from apps.records.models import WitnessRequest
+from apps.records.services import RecordBasics, Signature, Witness
+from tests.evidence import samples
+from tests.evidence.portfolio_helpers import stored_file
 
 
 def criteria(enrolment, unit_number: str) -> list[AssessmentCriterion]:
@@ -76,3 +81,36 @@ def text(response) -> str:
     import html
 
     return html.unescape(response.content.decode())
+
+
+def basics(enrolment, unit: str = "1") -> RecordBasics:
+    return RecordBasics(on=timezone.localdate(), context="real_work", criteria=criteria(enrolment, unit))
+
+
+def make_records(enrolment, assessor, *, n: int = 1) -> dict:
+    """n records of each kind and n witness requests; returns the last of each, and a usable token."""
+    sign = Signature(name=assessor.full_name, ip_address="203.0.113.1")
+    made: dict = {}
+    for i in range(n):
+        made["observation"] = services.observation_create(
+            enrolment=enrolment, assessor=assessor, basics=basics(enrolment), place="Floor 2",
+            activity=f"Complaint call {i}", account="Calm and accurate.", signature=sign,
+        )
+        made["questioning"] = services.questioning_create(
+            enrolment=enrolment, assessor=assessor, basics=basics(enrolment), topic=f"Data protection {i}",
+            pairs=[("Why?", "Because."), ("When?", "Always.")], signature=sign,
+        )
+        audio = stored_file(enrolment.centre, assessor, samples.wav(), f"talk-{i}.wav", "audio/wav", "audio")
+        made["discussion"] = services.discussion_create(
+            enrolment=enrolment, assessor=assessor, basics=basics(enrolment, "2"), topic=f"Difficult customers {i}",
+            summary="Good examples.", files=[audio], signature=sign,
+        )
+        made["witness"] = services.witness_request_create(
+            enrolment=enrolment, assessor=assessor,
+            witness=Witness(name=f"Witness {i}", email=f"w{i}@example.test", job_title="Manager", relationship="Manager"),
+            activity="Calls.", basics=basics(enrolment), base_url="http://testserver/",
+        )
+    token, token_hash = WitnessRequest.new_token()
+    WitnessRequest.objects.filter(pk=made["witness"].pk).update(token_hash=token_hash)
+    made["token"] = token
+    return made

@@ -14,12 +14,11 @@ from django.utils import timezone
 
 from apps.evidence.services import evidence_create
 from apps.records import services
-from apps.records.models import WitnessRequest
 from apps.records.services import RecordBasics, Signature, Witness
 from tests.evidence import samples
 from tests.evidence.portfolio_helpers import content, stored_file
 from tests.factories import CentreFactory, MembershipFactory
-from tests.records.helpers import criteria, text
+from tests.records.helpers import criteria, make_records, text
 
 ROLES = ["anonymous", "learner", "assessor", "other_assessor", "iqa", "admin", "eqa", "expired_eqa", "outsider"]
 
@@ -59,39 +58,6 @@ ACCESS = {
     "records_witness_respond": ("get", PUBLIC),
     "records_witness_thanks": ("get", PUBLIC),
 }
-
-
-def basics(enrolment, unit: str = "1") -> RecordBasics:
-    return RecordBasics(on=timezone.localdate(), context="real_work", criteria=criteria(enrolment, unit))
-
-
-def make_records(enrolment, assessor, *, n: int = 1) -> dict:
-    """n records of each kind and n witness requests; returns the last of each, and a usable token."""
-    sign = Signature(name=assessor.full_name, ip_address="203.0.113.1")
-    made: dict = {}
-    for i in range(n):
-        made["observation"] = services.observation_create(
-            enrolment=enrolment, assessor=assessor, basics=basics(enrolment), place="Floor 2",
-            activity=f"Complaint call {i}", account="Calm and accurate.", signature=sign,
-        )
-        made["questioning"] = services.questioning_create(
-            enrolment=enrolment, assessor=assessor, basics=basics(enrolment), topic=f"Data protection {i}",
-            pairs=[("Why?", "Because."), ("When?", "Always.")], signature=sign,
-        )
-        audio = stored_file(enrolment.centre, assessor, samples.wav(), f"talk-{i}.wav", "audio/wav", "audio")
-        made["discussion"] = services.discussion_create(
-            enrolment=enrolment, assessor=assessor, basics=basics(enrolment, "2"), topic=f"Difficult customers {i}",
-            summary="Good examples.", files=[audio], signature=sign,
-        )
-        made["witness"] = services.witness_request_create(
-            enrolment=enrolment, assessor=assessor,
-            witness=Witness(name=f"Witness {i}", email=f"w{i}@example.test", job_title="Manager", relationship="Manager"),
-            activity="Calls.", basics=basics(enrolment), base_url="http://testserver/",
-        )
-    token, token_hash = WitnessRequest.new_token()
-    WitnessRequest.objects.filter(pk=made["witness"].pk).update(token_hash=token_hash)
-    made["token"] = token
-    return made
 
 
 @pytest.fixture

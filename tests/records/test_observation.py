@@ -164,3 +164,14 @@ def test_records_cannot_be_changed_or_removed_in_the_database(setup, client):
             attempt()
     observation.refresh_from_db()
     assert observation.place == "Northgate contact centre, team 3"
+
+
+def test_the_learner_home_can_list_observations_waiting_for_confirmation(client, setup):
+    from apps.records.selectors import observations_awaiting_confirmation
+
+    client.force_login(setup.assessor.user)
+    client.post(url(setup), helpers.observation(setup))
+    client.post(url(setup), helpers.observation(setup, activity="Closing a sale"))
+    waiting = observations_awaiting_confirmation(membership=setup.learner)
+    assert [o.activity for o in waiting] == ["Handling an inbound complaint call", "Closing a sale"]
+    assert not observations_awaiting_confirmation(membership=setup.assessor).exists()

@@ -259,3 +259,34 @@ def test_only_the_assigned_assessors_resend_or_cancel(client, setup):
         assert client.post(f"/records/witness/{witness_request.pk}/resend/").status_code == status
     witness_request.refresh_from_db()
     assert witness_request.status == "sent" and witness_request.times_sent == 1
+
+
+def test_the_demo_records_are_added_once(setup):
+    from apps.records.demo import seed_records
+    from apps.records.models import Observation, ObservationConfirmation
+
+    assert seed_records(enrolment=setup.enrolment, assessor=setup.assessor.user) == ["observation", "witness testimony"]
+    assert seed_records(enrolment=setup.enrolment, assessor=setup.assessor.user) == []
+    assert Observation.objects.count() == 1 and ObservationConfirmation.objects.count() == 1
+    assert WitnessRequest.objects.get().status == "responded"
+    assert Evidence.objects.filter(status="submitted").count() == 2
+
+
+def test_an_expired_request_can_be_sent_again_with_a_fresh_fortnight(client, setup):
+    witness_request = make_request(setup)
+    WitnessRequest.objects.filter(pk=witness_request.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    client.force_login(setup.assessor.user)
+    page = text(client.get(f"/records/witness/{witness_request.pk}/"))
+    assert "Expired" in page and "Send a new link" in page and "Cancel the request" not in page
+    client.post(f"/records/witness/{witness_request.pk}/resend/")
+    witness_request.refresh_from_db()
+    assert witness_request.status == "sent" and witness_request.expires_at > timezone.now() + timedelta(days=13)
+    # The old link is dead: its token was replaced.
+    assert client.get(f"/records/witness/respond/{witness_request.token}/").status_code == 404
+
+
+def test_the_learner_sees_who_was_asked_but_not_their_email_address(client, setup):
+    witness_request = make_request(setup)
+    client.force_login(setup.learner.user)
+    page = text(client.get(f"/records/witness/{witness_request.pk}/"))
+    assert "Priya Shah" in page and "priya.shah@example.test" not in page and "Send a new link" not in page

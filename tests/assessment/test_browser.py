@@ -1,0 +1,116 @@
+"""In Chromium: the assessor works the evidence page with the keyboard and bulk selection,
+signs a unit off; the learner acknowledges it and reads the matrix; a qualified assessor
+countersigns a trainee's decisions. axe-core checks each page for WCAG 2.2 A/AA."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.assessment.models import Countersignature, Decision, Mapping, SignOffAcknowledgement, UnitSignOff
+from apps.learners.models import PlannedUnit
+from tests.assessment.helpers import accept, criterion, submitted, unit, unit_criteria
+from tests.browser.conftest import CHROMIUM_FLAGS, assert_accessible, chromium_path, page  # noqa: F401  (fixtures)
+from tests.evidence.portfolio_helpers import enrolment_with_people, stored_file
+from tests.factories import PASSWORD, CentreFactory, MembershipFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for this module only: closed before another module starts its own, because
+    two Playwright instances cannot run in one thread (tests/browser's is session-wide)."""
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium here: install Debian's chromium package or set CHROMIUM (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(page, email: str) -> None:  # noqa: F811
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("heading", name="Welcome", exact=False).wait_for()
+
+
+def test_assessing_signing_off_and_acknowledging_in_the_browser(page, assert_accessible, transactional_db):  # noqa: F811
+    centre = CentreFactory()
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    for number in ("1", "2"):
+        PlannedUnit.objects.create(enrolment=enrolment, unit=unit(enrolment, number), source="chosen")
+    c11, c12 = criterion(enrolment, "1", "1.1"), criterion(enrolment, "1", "1.2")
+    u2_11, u2_12 = criterion(enrolment, "2", "1.1"), criterion(enrolment, "2", "1.2")
+    photo = stored_file(centre, learner.user, b"\xff\xd8\xff photo", "till.jpg", "image/jpeg", "image")
+    evidence = submitted(enrolment, learner.user, title="Complaint call", files=[photo], criteria=[c11, c12])
+
+    sign_in(page, assessor.user.email)
+    page.goto(f"/assessment/evidence/{evidence.pk}/")
+    page.get_by_role("heading", name="Complaint call").wait_for()
+    assert_accessible(page)
+    # Confirm one suggestion and judge it; reject the other.
+    page.locator(f"#confirm-{c11.pk}").check()
+    page.get_by_label("Judgement for unit 1, 1.1").select_option("met")
+    page.locator(f"#reject-{c12.pk}").check()
+    # Unit 2: tick both with the outcome's bulk button, judge one with the keyboard.
+    page.get_by_role("button", name="Tick all in unit 2, outcome 1", exact=True).click()
+    assert page.get_by_label("Judgement for unit 2, 1.1").is_visible()
+    page.get_by_role("button", name="Judge met every ticked criterion in unit 2, outcome 1").click()
+    page.locator(f"#map-{u2_12.pk}").focus()
+    page.keyboard.press("n")
+    assert page.get_by_label("Judgement for unit 2, 1.2").input_value() == "not_yet_met"
+    page.get_by_label("Feedback on unit 2, 1.2 (optional)").fill("Show how you checked the account.")
+    page.get_by_label("Accept the evidence").check()
+    page.get_by_label("Overall feedback to the learner").fill("Well handled.")
+    page.get_by_label("Your full name, to sign").fill(assessor.user.full_name)
+    page.get_by_role("button", name="Sign and record the assessment").click()
+    page.get_by_text("Evidence accepted; the learner has been told.").wait_for()
+    assert_accessible(page)
+    assert dict(Decision.objects.values_list("criterion_id", "outcome")) == {
+        c11.pk: "met", u2_11.pk: "met", u2_12.pk: "not_yet_met"}
+    assert Mapping.objects.filter(verdict="rejected", criterion=c12).exists()
+
+    # Unit 1 needs 1.2 too: from other evidence, then sign-off.
+    accept(submitted(enrolment, learner.user, title="Follow-up email"), assessor.user, met=[c12])
+    page.goto(f"/assessment/enrolments/{enrolment.pk}/units/1/")
+    assert_accessible(page)
+    page.get_by_label("Your full name, to sign").fill(assessor.user.full_name)
+    page.get_by_role("button", name="Sign the unit off").click()
+    page.get_by_text("Unit 1 signed off.").wait_for()
+    assert_accessible(page)
+    assert UnitSignOff.objects.filter(unit__number="1").exists()
+
+    sign_in(page, learner.user.email)
+    page.goto(f"/assessment/enrolments/{enrolment.pk}/units/1/")
+    page.get_by_label("Your full name, to sign").fill(enrolment.learner.full_name)
+    assert_accessible(page)
+    page.get_by_role("button", name="Acknowledge the sign-off").click()
+    page.get_by_text("you have acknowledged the sign-off of unit 1").wait_for()
+    assert SignOffAcknowledgement.objects.exists()
+    page.goto(f"/assessment/enrolments/{enrolment.pk}/matrix/")
+    page.get_by_role("heading", name="Your tracking matrix").wait_for()
+    assert_accessible(page)
+
+
+def test_a_trainees_decisions_are_countersigned_in_the_browser(page, assert_accessible, transactional_db):  # noqa: F811
+    centre = CentreFactory()
+    enrolment, learner, trainee, _ = enrolment_with_people(centre)
+    trainee.is_trainee_assessor = True
+    trainee.save()
+    qualified = MembershipFactory(centre=centre, is_assessor=True)
+    accept(submitted(enrolment, learner.user, title="Rota", context="simulation"), trainee.user,
+           met=unit_criteria(enrolment, "1"))
+    sign_in(page, qualified.user.email)
+    page.goto("/assessment/countersign/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Tick all in the decisions on", exact=False).first.click()
+    page.get_by_label("Your full name, to sign").fill(qualified.user.full_name)
+    page.get_by_role("button", name="Countersign the ticked decisions").click()
+    page.get_by_text("2 decisions countersigned.").wait_for()
+    assert Countersignature.objects.count() == 2
