@@ -139,6 +139,7 @@ ACCESS: dict[str, tuple[str, dict[str, set[int]]]] = {
     "file_download": ("get", PORTFOLIO_READ),
     "file_view": ("get", PORTFOLIO_READ),
     "file_thumbnail": ("get", PORTFOLIO_READ),
+    "caseload": ("get", cap(Cap.ASSESS)),
     "notifications": ("get", LOGIN),
     "notification_open": ("post", LOGIN),
     "notifications_read_all": ("post", LOGIN),
@@ -186,7 +187,11 @@ def allauth_urls() -> list[str]:
 
 
 def test_every_url_is_classified():
-    assert set(app_urls()) == set(ACCESS), "add each new URL to ACCESS with who may use it"
+    # The assessment pages need assessed evidence in the world; tests/assessment/test_access.py
+    # walks them over the same roles and world.
+    from tests.assessment.test_access import ASSESSMENT_ACCESS
+
+    assert set(app_urls()) == set(ACCESS) | set(ASSESSMENT_ACCESS), "add each new URL to ACCESS with who may use it"
 
 
 def _centre_objects(centre, *, qualification, learner, assessor=None, iqa=None, admin):

@@ -335,7 +335,7 @@ def _progress(
     statuses = st.criterion_statuses(facts)
     covered = st.covered_requirements(facts)
     signed = st.active_sign_offs(facts.sign_offs)
-    touched = {c for c, s in statuses.items()}
+    touched = set(statuses)
     rows = []
     for unit in units:
         crits = criteria.get(unit.pk, [])
@@ -598,7 +598,6 @@ def evidence_page(evidence: Evidence, *, entered: EnteredAssessment | None = Non
     signed = st.active_sign_offs(facts.sign_offs)
     sign_off_rows = {s.pk: s for s in records.sign_offs}
     outcomes = st.version_outcomes(facts.assessments)
-    own_versions = {v.pk for v in versions}
     refs = version_refs(
         {v for s in statuses.values() for v in s.met_by} | {v for vs in covered.values() for v in vs}
     )
@@ -697,7 +696,6 @@ def evidence_page(evidence: Evidence, *, entered: EnteredAssessment | None = Non
                 coverage=coverage, rejected=rejected,
             )
         )
-    del own_versions
     return EvidencePage(
         evidence=evidence, enrolment=enrolment, current=current, versions=versions, suggestions=suggestions,
         units=grid_units, history=history,

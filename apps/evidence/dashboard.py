@@ -2,42 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from apps.assessment.models import EvidenceAssessment
+from apps.assessment.selectors import Progress, enrolment_progress_many
 from apps.centres.models import Membership
 from apps.learners.models import Enrolment, PlannedUnit
 from apps.learners.selectors import enrolments_visible
-from apps.qualifications.models import AssessmentCriterion
 
 from .models import Evidence
 
 
 @dataclass
-class UnitProgress:
-    number: str
-    title: str
-    criteria: int
-    met: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.met / self.criteria) if self.criteria else 0
-
-
-@dataclass
 class EnrolmentSummary:
     enrolment: Enrolment
-    units: list[UnitProgress] = field(default_factory=list)
+    progress: Progress
     drafts: int = 0
     submitted: int = 0
+    referred: int = 0
+    unread_feedback: int = 0
     chosen_optional: int = 0
 
 
 def learner_summaries(*, membership: Membership | None) -> list[EnrolmentSummary]:
     """The signed-in learner's own active enrolments with unit progress (a fixed number of queries)."""
+    unread = EvidenceAssessment.objects.filter(
+        version__evidence__enrolment=OuterRef("pk"), superseded_by__isnull=True, read__isnull=True
+    ).values("version__evidence__enrolment").annotate(n=Count("pk")).values("n")
     enrolments = list(
         enrolments_visible(membership=membership)
         .filter(learner__user=membership.user_id if membership else None, status=Enrolment.Status.ACTIVE)
@@ -45,29 +39,19 @@ def learner_summaries(*, membership: Membership | None) -> list[EnrolmentSummary
         .annotate(
             drafts=Count("evidence", filter=Q(evidence__status=Evidence.Status.DRAFT), distinct=True),
             submitted=Count("evidence", filter=Q(evidence__status=Evidence.Status.SUBMITTED), distinct=True),
+            referred=Count("evidence", filter=Q(evidence__status=Evidence.Status.REFERRED), distinct=True),
+            chosen=Count("planned_units", filter=Q(planned_units__source=PlannedUnit.Source.CHOSEN), distinct=True),
+            unread=Subquery(unread),
         )
     )
-    if not enrolments:
-        return []
-    planned = list(
-        PlannedUnit.objects.filter(enrolment__in=enrolments)
-        .select_related("unit")
-        .order_by("unit__position")
-    )
-    totals = dict(
-        AssessmentCriterion.objects.filter(unit__in=[p.unit_id for p in planned])
-        .values_list("unit")
-        .annotate(n=Count("pk"))
-    )
-    by_enrolment: dict[int, EnrolmentSummary] = {
-        e.pk: EnrolmentSummary(enrolment=e, drafts=e.drafts, submitted=e.submitted) for e in enrolments
-    }
-    for p in planned:
-        summary = by_enrolment[p.enrolment_id]
-        summary.units.append(UnitProgress(number=p.unit.number, title=p.unit.title, criteria=totals.get(p.unit_id, 0)))
-        if p.source == PlannedUnit.Source.CHOSEN:
-            summary.chosen_optional += 1
-    return list(by_enrolment.values())
+    progress = enrolment_progress_many(enrolments)
+    return [
+        EnrolmentSummary(
+            enrolment=e, progress=progress[e.pk], drafts=e.drafts, submitted=e.submitted, referred=e.referred,
+            unread_feedback=e.unread or 0, chosen_optional=e.chosen,
+        )
+        for e in enrolments
+    ]
 
 
 def evidence_waiting_for(*, membership: Membership | None, limit: int = 10) -> tuple[list[Evidence], int]:

@@ -200,6 +200,10 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-number")
     )
     versions = list(versions)
+    if _is_owner(request, evidence.enrolment):
+        from apps.assessment.services import feedback_mark_read
+
+        feedback_mark_read(evidence=evidence, actor=request.user)
     return render(
         request,
         "evidence/evidence_detail.html",

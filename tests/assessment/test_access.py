@@ -34,8 +34,8 @@ def assessed(objects, people) -> dict:
     evidence_submit(evidence=evidence, actor=learner, declared_name=enrolment.learner.full_name, ip_address=None)
     requirement = EvidenceRequirement.objects.create(unit=unit_criteria(enrolment, "1")[0].unit, position=0,
                                                      number="5a", text="During a busy time")
-    accessor = enrolment.assessors.first()
-    accept(evidence, accessor, met=unit_criteria(enrolment, "1")[:1], cover=[requirement])
+    assessor = enrolment.assessors.first()
+    accept(evidence, assessor, met=unit_criteria(enrolment, "1")[:1], cover=[requirement])
     return {"decision": evidence.current.decisions.get(), "coverage": evidence.current.requirement_coverage.get()}
 
 

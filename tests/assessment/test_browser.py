@@ -9,29 +9,13 @@ import pytest
 from apps.assessment.models import Countersignature, Decision, Mapping, SignOffAcknowledgement, UnitSignOff
 from apps.learners.models import PlannedUnit
 from tests.assessment.helpers import accept, criterion, submitted, unit, unit_criteria
-from tests.browser.conftest import CHROMIUM_FLAGS, assert_accessible, chromium_path, page  # noqa: F401  (fixtures)
 from tests.evidence.portfolio_helpers import enrolment_with_people, stored_file
 from tests.factories import PASSWORD, CentreFactory, MembershipFactory
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for this module only: closed before another module starts its own, because
-    two Playwright instances cannot run in one thread (tests/browser's is session-wide)."""
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium here: install Debian's chromium package or set CHROMIUM (CI installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def sign_in(page, email: str) -> None:  # noqa: F811
+def sign_in(page, email: str) -> None:
     page.context.clear_cookies()
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
@@ -40,7 +24,7 @@ def sign_in(page, email: str) -> None:  # noqa: F811
     page.get_by_role("heading", name="Welcome", exact=False).wait_for()
 
 
-def test_assessing_signing_off_and_acknowledging_in_the_browser(page, assert_accessible, transactional_db):  # noqa: F811
+def test_assessing_signing_off_and_acknowledging_in_the_browser(page, assert_accessible, transactional_db):
     centre = CentreFactory()
     enrolment, learner, assessor, _ = enrolment_with_people(centre)
     for number in ("1", "2"):
@@ -98,7 +82,7 @@ def test_assessing_signing_off_and_acknowledging_in_the_browser(page, assert_acc
     assert_accessible(page)
 
 
-def test_a_trainees_decisions_are_countersigned_in_the_browser(page, assert_accessible, transactional_db):  # noqa: F811
+def test_a_trainees_decisions_are_countersigned_in_the_browser(page, assert_accessible, transactional_db):
     centre = CentreFactory()
     enrolment, learner, trainee, _ = enrolment_with_people(centre)
     trainee.is_trainee_assessor = True

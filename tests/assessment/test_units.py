@@ -250,3 +250,23 @@ def test_the_learner_is_emailed_when_evidence_is_referred_and_a_unit_signed_off(
     subjects = subjects()
     assert any("“Rota” has been referred back to you" in s for s in subjects)
     assert any("Unit 1 has been signed off" in s for s in subjects), subjects
+
+
+def test_a_requirement_tick_is_withdrawn_with_a_reason_and_stops_counting(client, unit_208):
+    enrolment, learner, assessor = unit_208
+    requirement = EvidenceRequirement.objects.get(unit=unit(enrolment, "208"), number="5b")
+    evidence = submitted(enrolment, learner.user, title="Busy Saturday")
+    accept(evidence, assessor.user, cover=[requirement])
+    tick = evidence.current.requirement_coverage.get()
+    client.force_login(assessor.user)
+    assert "Evidence requirements 5a, 5c, 5d, 6a and 6b are not covered yet." in text(client.get(unit_url(enrolment, "208")))
+    withdraw = f"/assessment/evidence/{evidence.pk}/coverage/{tick.pk}/withdraw/"
+    page = text(client.post(withdraw, sign(assessor.user, f"withdraw-{tick.pk}", reason="")))
+    assert "Give the reason for withdrawing the tick." in page
+    assert evidence.current.requirement_coverage.count() == 1
+    client.post(withdraw, sign(assessor.user, f"withdraw-{tick.pk}", reason="It was a quiet day, not a busy one."))
+    new = evidence.current.requirement_coverage.exclude(pk=tick.pk).get()
+    assert new.covered is False and new.supersedes_id == tick.pk
+    assert AuditEvent.objects.filter(action="assessment.requirement_coverage_withdrawn").exists()
+    assert "5a, 5b, 5c, 5d, 6a and 6b are not covered" in text(client.get(unit_url(enrolment, "208")))
+    assert "tick withdrawn (It was a quiet day, not a busy one.)" in text(client.get(f"/assessment/evidence/{evidence.pk}/"))

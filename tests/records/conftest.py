@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 from apps.learners.models import Enrolment
-from tests.browser.conftest import assert_accessible, browser  # noqa: F401  (for the browser tests here)
 from tests.evidence.filefixtures import private_storage  # noqa: F401
 from tests.evidence.portfolio_helpers import enrolment_with_people
 
