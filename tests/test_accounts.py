@@ -1,4 +1,3 @@
-import pytest
 from django.core import mail
 
 from tests.factories import PASSWORD, MembershipFactory

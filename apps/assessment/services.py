@@ -8,7 +8,6 @@ enrolment's row first, so a sign-off and a judgement on the same learner never i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.signatures import check_signature, normalise_name  # noqa: F401  (used by views and tests)
 from apps.centres.models import Membership
 from apps.centres.roles import Cap
 from apps.evidence.models import Evidence
@@ -40,20 +40,6 @@ from .models import (
 )
 
 # --- signatures and who is acting ---------------------------------------------------------------
-
-
-def normalise_name(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
-
-
-def check_signature(signed_name: str, expected: str, *, whose: str = "your") -> str:
-    """The typed name, tidied; refused unless it is the signer's name as the centre has it."""
-    if not signed_name.strip():
-        raise ValidationError(f"Type {whose} full name to sign.")
-    # Someone with no name on file signs with what they type; everyone else with their name.
-    if expected.strip() and normalise_name(signed_name) != normalise_name(expected):
-        raise ValidationError(f"Type {whose} full name exactly as the centre has it: {expected}.")
-    return " ".join(signed_name.split())
 
 
 def _membership(actor, centre_id: int) -> Membership | None:

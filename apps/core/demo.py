@@ -95,5 +95,61 @@ def _seed_assessment() -> None:
         .select_related("learner")
         .first()
     )
-    if enrolment is not None:
-        seed_records(enrolment=enrolment, assessor=enrolment.assessors.get(email="assessor@demo.test"))
+    if enrolment is None:
+        return
+    assessor = enrolment.assessors.get(email="assessor@demo.test")
+    seed_records(enrolment=enrolment, assessor=assessor)
+    _seed_decisions(enrolment, assessor)
+
+
+def _seed_decisions(enrolment, assessor) -> None:
+    """Criteria judged met, a unit signed off and acknowledged, a piece referred back with feedback."""
+    from apps.assessment.models import EvidenceAssessment
+    from apps.assessment.services import (
+        EvidenceJudgement,
+        Judgement,
+        evidence_assess,
+        unit_sign_off,
+        unit_sign_off_acknowledge,
+    )
+    from apps.evidence.models import Evidence
+    from apps.evidence.services import EvidenceContent, evidence_create, evidence_submit
+
+    if EvidenceAssessment.objects.filter(version__evidence__enrolment=enrolment).exists():
+        return
+    learner = enrolment.learner
+    ip = "127.0.0.1"
+
+    def judged(evidence, outcome: str, feedback: str, met: bool = True):
+        criteria = list(evidence.current.suggested_criteria.all())
+        judgements = [Judgement(criterion_id=c.pk, outcome="met" if met else "not_yet_met") for c in criteria]
+        return evidence_assess(
+            evidence=evidence, actor=assessor, signed_name=assessor.full_name, ip_address=ip,
+            judgement=EvidenceJudgement(outcome=outcome, feedback=feedback, judgements=judgements),
+        )
+
+    # A unit fully evidenced by one induction record, then signed off and acknowledged.
+    unit = enrolment.qualification.units.get(number="02")
+    induction = evidence_create(
+        enrolment=enrolment, actor=learner.user,
+        content=EvidenceContent(
+            title="Health and safety induction and workstation check", evidence_date=timezone.localdate() - timedelta(days=20),
+            method="work_product", context="real_work",
+            text="My induction checklist, the risk assessment I completed for my workstation, and how I report hazards.",
+            criteria=list(unit.criteria.all()),
+        ),
+    )
+    evidence_submit(evidence=induction, actor=learner.user, declared_name=learner.full_name, ip_address=ip)
+    judged(induction, "accepted", "A thorough induction record: every criterion of unit 02 is evidenced.")
+    sign_off = unit_sign_off(enrolment=enrolment, unit=unit, actor=assessor, signed_name=assessor.full_name,
+                             comment="All criteria met from workplace evidence.", ip_address=ip)
+    unit_sign_off_acknowledge(sign_off=sign_off, actor=learner.user, signed_name=learner.full_name, ip_address=ip)
+
+    submitted = Evidence.objects.filter(enrolment=enrolment, status=Evidence.Status.SUBMITTED, created_by=learner.user)
+    first = submitted.filter(current__title="Setting up my workstation safely").first()
+    if first is not None:
+        judged(first, "accepted", "Good photo and checklist; the criteria you suggested are met.")
+    second = submitted.filter(current__title="Dealing with a complaint call").first()
+    if second is not None:
+        judged(second, "referred", "Please add what you agreed with the customer and when you called back, "
+               "then resubmit.", met=False)

@@ -27,7 +27,7 @@ from apps.centres.roles import Cap
 from apps.learners.models import Enrolment
 from apps.learners.selectors import enrolments_visible
 
-from .models import Evidence, EvidenceFile, EvidenceVersion, PortfolioExport
+from .models import EvidenceFile, EvidenceVersion, PortfolioExport
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.signatures import check_signature
 from apps.learners.models import Enrolment
 from apps.notifications.services import notify
 from apps.qualifications.models import AssessmentCriterion
@@ -110,10 +110,6 @@ def evidence_update(*, evidence: Evidence, actor, content: EvidenceContent) -> E
     return evidence
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
-
-
 @transaction.atomic
 def evidence_submit(*, evidence: Evidence, actor, declared_name: str, ip_address: str | None) -> Evidence:
     """Sign the authenticity declaration and submit the current version; it is locked from now on."""
@@ -123,12 +119,10 @@ def evidence_submit(*, evidence: Evidence, actor, declared_name: str, ip_address
         raise ValidationError("This evidence has already been submitted.")
     if not version.text and not version.evidence_files.exists():
         raise ValidationError("Add at least one file or write your account before submitting.")
-    expected = evidence.enrolment.learner.full_name
-    if _normalise(declared_name) != _normalise(expected):
-        raise ValidationError(f"Type your full name exactly as your centre has it: {expected}.")
+    declared = check_signature(declared_name, evidence.enrolment.learner.full_name)
     now = timezone.now()
     version.submitted_at = now
-    version.declared_name = declared_name.strip()
+    version.declared_name = declared
     version.declared_ip = ip_address
     version.save(update_fields=["submitted_at", "declared_name", "declared_ip"])
     evidence.status = Evidence.Status.SUBMITTED

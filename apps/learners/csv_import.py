@@ -22,7 +22,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from .models import Enrolment, Learner
-from .rules import date_of_birth_problem, enrolment_dates_problem, qualification_closed_reason, same_name
+from apps.core.signatures import same_name
+
+from .rules import date_of_birth_problem, enrolment_dates_problem, qualification_closed_reason
 from .uln import normalise_uln, uln_problem
 
 MAX_BYTES = 2 * 1024 * 1024

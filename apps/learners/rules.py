@@ -59,8 +59,3 @@ def date_of_birth_problem(born: date | None, today: date) -> str | None:
     if born < EARLIEST_BIRTH:
         return f"The date of birth {born:%d/%m/%Y} is before 1900: check the year."
     return None
-
-
-def same_name(a: str, b: str) -> bool:
-    """Names match whatever their case and spacing (MIS exports vary in both)."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

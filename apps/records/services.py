@@ -7,7 +7,6 @@ the witness through a one-time link. Every write is one transaction with its aud
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.signatures import check_signature
 from apps.evidence.models import Evidence, EvidenceFile, EvidenceVersion, StoredFile
 from apps.learners.models import Enrolment
 from apps.notifications.services import notify
@@ -61,16 +61,8 @@ class RecordBasics:
     criteria: list[AssessmentCriterion] = field(default_factory=list)
 
 
-def normalise_name(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
-
-
 def _check_signature(signature: Signature, expected: str, whose: str) -> None:
-    if not signature.name.strip():
-        raise ValidationError(f"Type {whose} full name to sign.")
-    # A person with no name on file signs with whatever they type; everyone else with their name.
-    if expected.strip() and normalise_name(signature.name) != normalise_name(expected):
-        raise ValidationError(f"Type {whose} full name exactly as the centre has it: {expected}.")
+    check_signature(signature.name, expected, whose=whose)
 
 
 def is_assigned_assessor(*, enrolment: Enrolment, user) -> bool:

@@ -107,7 +107,7 @@ def test_submitting_needs_the_learners_own_name_and_locks_the_version(client, se
     page = client.post(
         f"/portfolio/evidence/{evidence.pk}/submit/", {"agree": "on", "declared_name": "Somebody Else"}
     ).content.decode()
-    assert f"Type your full name exactly as your centre has it: {enrolment.learner.full_name}." in page
+    assert f"Type your full name exactly as the centre has it: {enrolment.learner.full_name}." in page
     evidence.refresh_from_db()
     assert evidence.status == "draft"
 
