@@ -112,6 +112,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The assessor's mapping grid posts a tick, a judgement and a feedback box for every criterion
+# of the qualification in one form (NCFE 600/1257/2 has 713 criteria: over 2,000 fields).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
