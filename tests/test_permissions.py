@@ -369,3 +369,14 @@ def test_the_django_admin_is_for_platform_staff_only(client, world):
     client.force_login(people["admin"].user)
     response = client.get("/django-admin/")
     assert response.status_code == 302 and "/django-admin/login/" in response.url
+
+
+@pytest.mark.parametrize(
+    "model", ["audit/auditevent", "assessment/decision", "learners/enrolment", "qualifications/qualification", "records/observation"]
+)
+def test_platform_staff_read_but_never_change_records_in_the_django_admin(client, db, model):
+    from apps.accounts.models import User
+
+    client.force_login(User.objects.create_superuser(email="platform@example.test", password="x", full_name="Platform"))
+    assert client.get(f"/django-admin/{model}/").status_code == 200
+    assert client.get(f"/django-admin/{model}/add/").status_code == 403

@@ -3,18 +3,9 @@ refuses changes); they are written only by the services, which audit each one.""
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import Countersignature, Decision, EvidenceAssessment, Mapping, RequirementCoverage, UnitReopening, UnitSignOff
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Decision)

@@ -3,18 +3,9 @@ centre's own pages, whose services write the audit trail."""
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import Enrolment, Learner, LearnerImport, PlannedUnit, PriorAchievement
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PlannedUnitInline(admin.TabularInline):

@@ -3,18 +3,9 @@ which versions a changed qualification instead of editing rows enrolments point 
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import AssessmentCriterion, LearningOutcome, Qualification, Unit
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class UnitInline(admin.TabularInline):

@@ -3,44 +3,37 @@ whose services sign them and write the audit trail (and the database refuses the
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import Observation, ObservationConfirmation, ProfessionalDiscussion, Questioning, WitnessRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class RecordAdmin(ReadOnlyAdmin):
     list_filter = ["centre"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Observation)
-class ObservationAdmin(ReadOnlyAdmin):
+class ObservationAdmin(RecordAdmin):
     list_display = ["activity", "observed_on", "enrolment", "created_by", "created_at"]
 
 
 @admin.register(ObservationConfirmation)
-class ObservationConfirmationAdmin(ReadOnlyAdmin):
+class ObservationConfirmationAdmin(RecordAdmin):
     list_display = ["observation", "confirmed_name", "confirmed_at"]
     list_filter = []
 
 
 @admin.register(Questioning)
-class QuestioningAdmin(ReadOnlyAdmin):
+class QuestioningAdmin(RecordAdmin):
     list_display = ["topic", "asked_on", "enrolment", "created_by", "created_at"]
 
 
 @admin.register(ProfessionalDiscussion)
-class ProfessionalDiscussionAdmin(ReadOnlyAdmin):
+class ProfessionalDiscussionAdmin(RecordAdmin):
     list_display = ["topic", "held_on", "enrolment", "created_by", "created_at"]
 
 
 @admin.register(WitnessRequest)
-class WitnessRequestAdmin(ReadOnlyAdmin):
+class WitnessRequestAdmin(RecordAdmin):
     list_display = ["witness_name", "witness_email", "enrolment", "requested_by", "created_at", "responded_at"]
     exclude = ["token_hash"]
