@@ -18,13 +18,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py runstack
 
+# Lint first: ruff, and the layers of docs/architecture.md (lint-imports reads pyproject.toml).
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -p no:cacheprovider -s $(PYTEST_ARGS)
 
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -3,9 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("apps.core.urls")),
+    path("", include("apps.home.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.centres.urls")),
-    path("audit/", include("apps.audit.urls")),
     path("catalogue/", include("apps.qualifications.urls")),
     path("learners/", include("apps.learners.urls")),
     path("portfolio/", include("apps.evidence.portfolio_urls")),

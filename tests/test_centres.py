@@ -3,8 +3,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -190,3 +190,69 @@ def test_people_page_queries_do_not_grow_with_the_centre(admin_client, admin_mem
     with django_assert_max_num_queries(len(few)):
         response = admin_client.get("/centre/people/")
     assert "34 people" in response.content.decode()
+
+
+def test_the_two_factor_rule_can_be_switched_off_again(admin_client, admin_membership):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=admin_membership.user, type=Authenticator.Type.TOTP, data={})
+    admin_client.post("/centre/settings/", {"require_mfa_for_staff": "on"})
+    admin_membership.centre.refresh_from_db()
+    assert admin_membership.centre.require_mfa_for_staff
+    response = admin_client.post("/centre/settings/", {})  # the box unticked: the browser sends nothing
+    assert response.status_code == 302
+    admin_membership.centre.refresh_from_db()
+    assert not admin_membership.centre.require_mfa_for_staff
+
+
+def people_page(client, **query) -> str:
+    return client.get("/centre/people/", query).content.decode()
+
+
+def test_the_people_list_shows_active_members_until_asked_for_others(admin_client, member):
+    member(is_assessor=True, user__full_name="Asha Assessor")
+    member(is_learner=True, is_active=False, user__full_name="Dora Departed")
+    page = people_page(admin_client)
+    assert "Asha Assessor" in page and "Dora Departed" not in page
+    assert '<option value="active" selected>Active</option>' in page
+    page = people_page(admin_client, status="inactive")
+    assert "Dora Departed" in page and "Asha Assessor" not in page
+    assert '<option value="inactive" selected>Deactivated</option>' in page
+    page = people_page(admin_client, status="all")
+    assert "Dora Departed" in page and "Asha Assessor" in page
+
+
+def test_the_people_list_filters_by_role_and_by_name_or_email(admin_client, member):
+    member(is_assessor=True, user__full_name="Asha Assessor", user__email="asha@example.test")
+    member(is_learner=True, user__full_name="Liam Learner", user__email="liam@example.test")
+    page = people_page(admin_client, role="assessor")
+    assert "Asha Assessor" in page and "Liam Learner" not in page
+    assert '<option value="assessor" selected>Assessor</option>' in page
+    page = people_page(admin_client, q="LIAM@example")
+    assert "Liam Learner" in page and "Asha Assessor" not in page
+    assert "Nobody matches these filters." in people_page(admin_client, role="iqa", q="asha")
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"role": "wizard"}, "There is no such role: choose one from the list."),
+        ({"status": "retired"}, "There is no such status: choose one from the list. Active members are shown."),
+        ({"q": "x" * 201}, "Search for at most 200 characters."),
+    ],
+)
+def test_a_nonsense_filter_on_the_people_list_is_explained_and_the_rest_still_applies(admin_client, member, query, message):
+    member(is_assessor=True, user__full_name="Asha Assessor")
+    member(is_learner=True, is_active=False, user__full_name="Dora Departed")
+    response = admin_client.get("/centre/people/", {"role": "assessor", "q": "asha"} | query)
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    assert "Asha Assessor" in page and "Dora Departed" not in page
+
+
+def test_the_people_pages_keep_the_filters(admin_client, admin_membership):
+    for _ in range(51):
+        MembershipFactory(centre=admin_membership.centre, is_learner=True)
+    page = people_page(admin_client, role="learner")
+    assert "51 people" in page and "Page 1 of 2" in page
+    assert 'href="?role=learner&amp;page=2">Next</a>' in page

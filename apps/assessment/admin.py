@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdmin
 
-from .models import Countersignature, Decision, EvidenceAssessment, Mapping, RequirementCoverage, UnitReopening, UnitSignOff
+from .models import (
+    Countersignature,
+    Decision,
+    EvidenceAssessment,
+    Mapping,
+    RequirementCoverage,
+    UnitReopening,
+    UnitSignOff,
+)
 
 
 @admin.register(Decision)

@@ -13,7 +13,7 @@ from django import forms
 from django.http import QueryDict
 
 from .models import Decision, EvidenceAssessment
-from .selectors import EnteredAssessment
+from .pages import EnteredAssessment
 from .services import EvidenceJudgement, Judgement
 
 SIGNATURE_HELP = "Typing your name signs this with the date, time and your computer's address."

@@ -43,6 +43,9 @@ class Mapping(Signature):
     class Meta:
         indexes = [models.Index(fields=["version", "criterion"], name="mapping_version_criterion")]
 
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} by {self.signed_name}"
+
 
 class Decision(Signature):
     """A judgement on one criterion from one version of evidence: met or not yet met."""
@@ -68,11 +71,19 @@ class Decision(Signature):
             models.CheckConstraint(condition=Q(supersedes__isnull=True) | ~Q(reason=""), name="decision_correction_has_reason"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({'provisional' if self.provisional else 'signed'} by {self.signed_name})"
+
 
 class Countersignature(Signature):
     """A qualified assessor confirming a trainee's provisional decision."""
 
+    centre_via = "decision"
+
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="countersignature")
+
+    def __str__(self) -> str:
+        return f"Countersigned by {self.signed_name}"
 
 
 class EvidenceAssessment(Signature):
@@ -89,13 +100,21 @@ class EvidenceAssessment(Signature):
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
     reason = models.TextField(blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.signed_name}"
+
 
 class FeedbackRead(models.Model):
     """The learner has read the feedback of an assessment (kept apart: assessments never change)."""
 
+    centre_via = "assessment"
+
     assessment = models.OneToOneField(EvidenceAssessment, on_delete=models.PROTECT, related_name="read")
     read_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     read_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Feedback read {self.read_at:%Y-%m-%d %H:%M}"
 
 
 class RequirementCoverage(Signature):
@@ -109,6 +128,9 @@ class RequirementCoverage(Signature):
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
     reason = models.TextField(blank=True)
 
+    def __str__(self) -> str:
+        return f"{'Covered' if self.covered else 'Tick withdrawn'} by {self.signed_name}"
+
 
 class UnitSignOff(Signature):
     """An assessor signing a unit off as achieved; the learner acknowledges it."""
@@ -121,16 +143,31 @@ class UnitSignOff(Signature):
     class Meta:
         indexes = [models.Index(fields=["enrolment", "unit"], name="signoff_enrolment_unit")]
 
+    def __str__(self) -> str:
+        return f"Signed off by {self.signed_name}"
+
 
 class SignOffAcknowledgement(Signature):
+    centre_via = "sign_off"
+
     sign_off = models.OneToOneField(UnitSignOff, on_delete=models.PROTECT, related_name="acknowledgement")
+
+    def __str__(self) -> str:
+        return f"Acknowledged by {self.signed_name}"
 
 
 class UnitReopening(Signature):
     """Undoing a sign-off: the unit is open for assessment again. Needs a reason."""
+
+    centre_via = "sign_off"
 
     sign_off = models.OneToOneField(UnitSignOff, on_delete=models.PROTECT, related_name="reopening")
     reason = models.TextField()
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="reopening_has_reason")]
+
+    def __str__(self) -> str:
+        return f"Reopened by {self.signed_name}"
+
+

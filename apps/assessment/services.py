@@ -11,22 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.signatures import check_signature, normalise_name  # noqa: F401  (used by views and tests)
-from apps.centres.models import Membership
-from apps.centres.roles import Cap
 from apps.evidence.models import Evidence
+from apps.learners.access import is_learner_of
 from apps.learners.models import Enrolment
 from apps.notifications.services import notify
 from apps.qualifications.models import AssessmentCriterion, EvidenceRequirement, Unit
+from apps.qualifications.selectors import qualification_tree
 
-from . import selectors
+from . import access
 from . import status as st
+from .catalogue import criterion_infos, criterion_label, requirement_infos, requirement_label
+from .facts import facts_for
 from .models import (
     Countersignature,
     Decision,
@@ -39,21 +41,7 @@ from .models import (
     UnitSignOff,
 )
 
-# --- signatures and who is acting ---------------------------------------------------------------
-
-
-def _membership(actor, centre_id: int) -> Membership | None:
-    return Membership.objects.filter(centre_id=centre_id, user=actor, is_active=True).first()
-
-
-def _assessor(actor, enrolment: Enrolment, *, qualified: bool = False) -> Membership:
-    """The actor's membership as an assessor assigned to this learner (refused otherwise)."""
-    membership = _membership(actor, enrolment.centre_id)
-    if membership is None or not membership.can(Cap.ASSESS) or not selectors.is_assigned(enrolment, actor.pk):
-        raise PermissionDenied("Only an assessor assigned to this learner can do this.")
-    if qualified and membership.is_trainee_assessor:
-        raise PermissionDenied("Trainee assessors cannot do this: ask a qualified assessor.")
-    return membership
+# --- the enrolment being assessed -----------------------------------------------------------------
 
 
 def _lock(enrolment: Enrolment) -> Enrolment:
@@ -68,7 +56,7 @@ def _active(enrolment: Enrolment) -> None:
 
 
 def _criterion_name(criterion: AssessmentCriterion, unit: Unit) -> str:
-    return f"Unit {unit.number}, {selectors.criterion_label(criterion)}"
+    return f"Unit {unit.number}, {criterion_label(criterion)}"
 
 
 def _locked_units(enrolment: Enrolment) -> set[int]:
@@ -135,7 +123,7 @@ def evidence_assess(
     A trainee's decisions are recorded provisional. Nothing is written unless everything
     is valid: the ValidationError lists every problem."""
     enrolment = _lock(evidence.enrolment)
-    membership = _assessor(actor, enrolment)
+    membership = access.require_assessor(actor, enrolment)
     evidence = Evidence.objects.select_for_update(of=("self",)).select_related("current").get(pk=evidence.pk)
     version = evidence.current
     if evidence.status != Evidence.Status.SUBMITTED or version is None or version.submitted_at is None:
@@ -207,7 +195,7 @@ def evidence_assess(
 
     now = timezone.now()
     signature = dict(signed_by=actor, signed_name=signed_name, signed_at=now, signed_ip=ip_address)
-    provisional = membership.is_trainee_assessor
+    provisional = access.decides_provisionally(membership)
     centre = enrolment.centre
     mappings = Mapping.objects.bulk_create(
         [Mapping(centre=centre, version=version, criterion_id=cid, verdict=Mapping.Verdict.MAPPED, **signature)
@@ -254,7 +242,7 @@ def evidence_assess(
             action="assessment.requirements_covered", actor=actor, centre=centre, obj=evidence, ip_address=ip_address,
             payload={"version": version.number,
                      "requirements": [f"Unit {requirements[c.requirement_id].unit.number}, "
-                                      f"{selectors.requirement_label(requirements[c.requirement_id])}" for c in coverage]},
+                                      f"{requirement_label(requirements[c.requirement_id])}" for c in coverage]},
         )
     audit_record(
         action=f"assessment.evidence_{judgement.outcome}", actor=actor, centre=centre, obj=evidence,
@@ -289,7 +277,7 @@ def decision_correct(
     """Replace a decision with a new one that points at it, with the reason. The old decision
     stays as it was."""
     enrolment = _lock(decision.enrolment)
-    membership = _assessor(actor, enrolment)
+    membership = access.require_assessor(actor, enrolment)
     decision = Decision.objects.select_for_update().select_related(
         "criterion__unit", "criterion__outcome", "version"
     ).get(pk=decision.pk)
@@ -315,7 +303,7 @@ def decision_correct(
         raise ValidationError(problems)
     new = Decision.objects.create(
         centre=enrolment.centre, enrolment=enrolment, version=decision.version, criterion=criterion, outcome=outcome,
-        feedback=feedback.strip(), provisional=membership.is_trainee_assessor, supersedes=decision,
+        feedback=feedback.strip(), provisional=access.decides_provisionally(membership), supersedes=decision,
         reason=reason.strip(), signed_by=actor, signed_name=signed_name, signed_at=timezone.now(), signed_ip=ip_address,
     )
     audit_record(
@@ -337,7 +325,7 @@ def requirement_coverage_withdraw(
 ) -> RequirementCoverage:
     """Take back a tick against an evidence requirement (a new row, covered=False, with the reason)."""
     enrolment = _lock(coverage.enrolment)
-    _assessor(actor, enrolment)
+    access.require_assessor(actor, enrolment)
     coverage = RequirementCoverage.objects.select_related("requirement__unit").get(pk=coverage.pk)
     _active(enrolment)
     problems = []
@@ -363,7 +351,7 @@ def requirement_coverage_withdraw(
         action="assessment.requirement_coverage_withdrawn", actor=actor, centre=enrolment.centre, obj=new,
         ip_address=ip_address,
         payload={"supersedes": coverage.pk, "unit": unit.number,
-                 "requirement": selectors.requirement_label(coverage.requirement), "reason": new.reason},
+                 "requirement": requirement_label(coverage.requirement), "reason": new.reason},
     )
     return new
 
@@ -381,14 +369,13 @@ def decisions_countersign(
     if not ids:
         raise ValidationError("Choose at least one decision to countersign.")
     rows = list(
-        Decision.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("criterion__unit", "centre").order_by("pk")
+        Decision.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+        .select_related("criterion__unit", "centre", "enrolment__learner").order_by("pk")
     )
     centres = {d.centre_id for d in rows}
     if len(rows) != len(ids) or len(centres) != 1:
         raise ValidationError("Some of these decisions could not be found.")
-    membership = _membership(actor, centres.pop())
-    if not selectors.is_qualified_assessor(membership):
-        raise PermissionDenied("Only a qualified assessor of the centre countersigns decisions.")
+    membership = access.countersigner_for(actor, centres.pop())
     problems = []
     try:
         signed_name = check_signature(signed_name, actor.full_name)
@@ -404,8 +391,8 @@ def decisions_countersign(
             problems.append(f"{name}: this decision has already been countersigned.")
         elif d.pk in corrected:
             problems.append(f"{name}: this decision has been corrected; countersign the correction instead.")
-        elif d.signed_by_id == actor.pk:
-            problems.append(f"{name}: you cannot countersign your own decision.")
+        elif refusal := access.countersign_refusal(membership, d):
+            problems.append(f"{name}: {refusal}")
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
@@ -426,10 +413,10 @@ def decisions_countersign(
 
 
 def unit_readiness(enrolment: Enrolment, unit: Unit) -> st.Readiness:
-    tree = selectors.catalogue_tree(enrolment.qualification_id, unit_ids=[unit.pk])[0]
-    facts = selectors.facts_for([enrolment.pk])[enrolment.pk]
+    tree = qualification_tree(enrolment.qualification_id, unit_ids=[unit.pk])[0]
+    facts = facts_for([enrolment.pk])[enrolment.pk]
     return st.unit_readiness(
-        tree.criterion_infos(), tree.requirement_infos(), st.criterion_statuses(facts), st.covered_requirements(facts)
+        criterion_infos(tree), requirement_infos(tree), st.criterion_statuses(facts), st.covered_requirements(facts)
     )
 
 
@@ -440,7 +427,7 @@ def unit_sign_off(
     """A qualified assessor signs a unit off as achieved: every criterion met and every evidence
     requirement covered. The unit is locked from now on; the learner is asked to acknowledge it."""
     enrolment = _lock(enrolment)
-    _assessor(actor, enrolment, qualified=True)
+    access.require_signer(actor, enrolment)
     _active(enrolment)
     if unit.qualification_id != enrolment.qualification_id:
         raise ValidationError("This unit is not part of this learner's qualification.")
@@ -478,8 +465,7 @@ def unit_sign_off_acknowledge(
 ) -> SignOffAcknowledgement:
     """The learner acknowledges their unit's sign-off, signing with their name."""
     enrolment = _lock(sign_off.enrolment)
-    if enrolment.learner.user_id != actor.pk:
-        raise PermissionDenied("Only the learner acknowledges a sign-off of their unit.")
+    access.require_acknowledger(actor, enrolment)
     sign_off = UnitSignOff.objects.select_related("unit").get(pk=sign_off.pk)
     if UnitReopening.objects.filter(sign_off=sign_off).exists():
         raise ValidationError("This sign-off has been reopened: there is nothing to acknowledge.")
@@ -506,9 +492,7 @@ def unit_reopen(*, sign_off: UnitSignOff, actor, reason: str, signed_name: str, 
     """Undo a sign-off so the unit can be assessed again. Needs a reason; the sign-off stays
     on record with its reopening."""
     enrolment = _lock(sign_off.enrolment)
-    membership = _membership(actor, enrolment.centre_id)
-    if not selectors.can_reopen(membership, enrolment):
-        raise PermissionDenied("Only the learner's qualified assessor or a centre admin reopens a unit.")
+    access.require_reopener(actor, enrolment)
     sign_off = UnitSignOff.objects.select_related("unit").get(pk=sign_off.pk)
     problems = []
     if UnitReopening.objects.filter(sign_off=sign_off).exists():
@@ -544,7 +528,7 @@ def unit_reopen(*, sign_off: UnitSignOff, actor, reason: str, signed_name: str, 
 def feedback_mark_read(*, evidence: Evidence, actor) -> int:
     """The learner has seen the feedback on this evidence: record it for each assessment not yet read.
     Only the learner's own reading counts; anyone else's is ignored."""
-    if evidence.enrolment.learner.user_id != actor.pk:
+    if not is_learner_of(actor.pk, evidence.enrolment):
         return 0
     unread = EvidenceAssessment.objects.filter(version__evidence=evidence, read__isnull=True).values_list("pk", flat=True)
     rows = FeedbackRead.objects.bulk_create(

@@ -9,13 +9,18 @@ The rules, precisely:
   only the head of each chain (a row nothing supersedes) does.
 - A version's *assessment outcome* is the head of its EvidenceAssessment chain (the latest
   when, unusually, there are several heads); a version with none is not yet assessed.
-- A decision *counts* when it is a head, it is not provisional or it has been
-  countersigned, and its version's outcome is not "referred" (referred evidence went back
-  to the learner: nothing judged on it counts until a new version is accepted).
+- A decision is *confirmed* when it is not provisional or it has been countersigned. In
+  each decision chain the *decision in force* is the latest confirmed one: a trainee's
+  correction is provisional, so until it is countersigned the decision it would replace
+  stays in force (and both are shown).
+- A decision *counts* when it is in force and its version's outcome is not "referred"
+  (referred evidence went back to the learner: nothing judged on it counts until a new
+  version is accepted).
 - A criterion is **met** when a counting decision on it says "met" (from any evidence: a
   later "not yet met" from other evidence does not undo it; a correction does). It has
-  **evidence mapped** when it is not met but a head mapping maps it or a head decision of
-  any kind is on it (including provisional ones and those on referred versions). Otherwise
+  **evidence mapped** when it is not met but a head mapping maps it or a head decision or
+  decision in force of any kind is on it (including provisional ones and those on referred
+  versions). Otherwise
   it is **not started**.
 - An evidence requirement is **covered** when a head coverage row with covered=True is on a
   version whose outcome is not "referred".
@@ -150,11 +155,32 @@ def version_outcomes(assessments: Iterable[AssessmentRow]) -> dict[int, str]:
     return {version: outcome for version, (_, outcome) in out.items()}
 
 
-def decision_counts(decision: DecisionRow, outcomes: dict[int, str]) -> bool:
-    """Whether a head decision counts towards status (see the module's rules)."""
-    if decision.provisional and not decision.countersigned:
+def is_confirmed(decision: DecisionRow) -> bool:
+    return not decision.provisional or decision.countersigned
+
+
+def decisions_in_force(decisions: Iterable[DecisionRow]) -> list[DecisionRow]:
+    """In each chain, the latest confirmed decision: one a provisional correction has not yet
+    replaced (see the module's rules)."""
+    decisions = list(decisions)
+    by_id = {d.id: d for d in decisions}
+    successor = {d.supersedes_id: d.id for d in decisions if d.supersedes_id is not None}
+
+    def replaced(decision: DecisionRow) -> bool:
+        later = successor.get(decision.id)
+        while later is not None:
+            if is_confirmed(by_id[later]):
+                return True
+            later = successor.get(later)
         return False
-    return outcomes.get(decision.version_id) != REFERRED
+
+    return [d for d in decisions if is_confirmed(d) and not replaced(d)]
+
+
+def counting_decisions(facts: Facts) -> set[int]:
+    """Ids of the decisions that count towards status (see the module's rules)."""
+    outcomes = version_outcomes(facts.assessments)
+    return {d.id for d in decisions_in_force(facts.decisions) if outcomes.get(d.version_id) != REFERRED}
 
 
 # --- criteria -----------------------------------------------------------------------------
@@ -175,6 +201,10 @@ class CriterionStatus:
     def is_met(self) -> bool:
         return self.state == MET
 
+    @property
+    def is_mapped(self) -> bool:
+        return self.state == MAPPED
+
 
 NOT_STARTED_STATUS = CriterionStatus(NOT_STARTED)
 
@@ -190,9 +220,11 @@ def criterion_statuses(facts: Facts) -> dict[int, CriterionStatus]:
             mapped.setdefault(m.criterion_id, []).append(m.version_id)
     for d in heads(facts.decisions):
         mapped.setdefault(d.criterion_id, []).append(d.version_id)
-        if d.provisional and not d.countersigned:
+        if not is_confirmed(d):
             pending.setdefault(d.criterion_id, []).append(d.id)
-        if d.outcome == MET and decision_counts(d, outcomes):
+    for d in decisions_in_force(facts.decisions):
+        mapped.setdefault(d.criterion_id, []).append(d.version_id)
+        if d.outcome == MET and outcomes.get(d.version_id) != REFERRED:
             met.setdefault(d.criterion_id, []).append(d.version_id)
     out = {}
     for cid in mapped.keys() | met.keys():

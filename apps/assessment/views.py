@@ -1,10 +1,11 @@
 """Assessment pages: the assessor's evidence page, corrections, countersignatures, units and
-the tracking matrix. Views resolve the object through the scoping selectors (another
-centre's object is a 404), check the capability (403), call one service and redirect."""
+the tracking matrix. Views resolve the object through `access` (outside the member's scope
+a 404, in scope without the right a 403), call one service and redirect."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,12 +13,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
-from apps.centres.permissions import capability_required
-from apps.centres.roles import Cap
-from apps.learners.permissions import any_capability_required
-from apps.learners.selectors import enrolment_get
+from apps.learners.access import is_own_learner
 
-from . import selectors, services
+from . import access, pages, selectors, services
+from .catalogue import criterion_label
+from .facts import _acknowledgement
 from .forms import (
     AcknowledgeForm,
     AssessmentForm,
@@ -32,7 +32,7 @@ from .models import Decision, RequirementCoverage, UnitSignOff
 # --- the evidence page ------------------------------------------------------------------------
 
 
-def _assessment_form(page: selectors.EvidencePage, data=None) -> AssessmentForm:
+def _assessment_form(page: pages.EvidencePage, data=None) -> AssessmentForm:
     criteria = {r.criterion.pk: r for u in page.units for o in u.outcomes for r in o.criteria}
     # Locked units' criteria are read too: when a unit was signed off while the page was
     # open, the service refuses them with a clear message instead of dropping them silently.
@@ -41,16 +41,16 @@ def _assessment_form(page: selectors.EvidencePage, data=None) -> AssessmentForm:
         criterion_ids=set(criteria),
         suggested_ids={r.criterion.pk for r in page.suggestions},
         requirement_ids={r.requirement.pk for u in page.units for r in u.requirements},
-        labels={pk: f"Unit {r.unit.number}, {selectors.criterion_label(r.criterion)}" for pk, r in criteria.items()},
+        labels={pk: f"Unit {r.unit.number}, {criterion_label(r.criterion)}" for pk, r in criteria.items()},
     )
 
 
 def _render_evidence(request: HttpRequest, evidence, *, form: AssessmentForm | None = None,
                      correction: tuple[int, CorrectionForm] | None = None,
                      withdrawal: tuple[int, WithdrawCoverageForm] | None = None, status: int = 200) -> HttpResponse:
-    page = selectors.evidence_page(evidence, entered=form.entered if form is not None else None)
+    page = pages.evidence_page(evidence, entered=form.entered if form is not None else None)
     membership = request.membership
-    assessor = selectors.can_assess(membership, page.enrolment)
+    assessor = access.may_assess(membership, page.enrolment)
     if form is None:
         form = _assessment_form(page)
     corrections = {}
@@ -58,7 +58,7 @@ def _render_evidence(request: HttpRequest, evidence, *, form: AssessmentForm | N
     if assessor:
         for version in page.history:
             for d in version.decisions:
-                if not d.superseded and not d.locked:
+                if not d.corrected and not d.locked:
                     corrections[d.decision.pk] = CorrectionForm(prefix=f"correct-{d.decision.pk}")
             for c in version.coverage:
                 if not c.superseded and c.coverage.covered and not c.locked:
@@ -84,24 +84,22 @@ def _render_evidence(request: HttpRequest, evidence, *, form: AssessmentForm | N
             "outcome_form": form.outcome_form,
             "can_assess": assessor and page.assessable,
             "is_assessor": assessor,
-            "is_trainee": assessor and membership.is_trainee_assessor,
-            "can_countersign": selectors.is_qualified_assessor(membership),
+            "is_trainee": assessor and access.decides_provisionally(membership),
+            "can_countersign": access.may_countersign(membership),
             "countersign_form": CountersignForm(prefix="countersign"),
         },
         status=status,
     )
 
 
-@any_capability_required(*selectors.EVIDENCE_READERS)
+@login_required
 def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the evidence with its files, the learner's suggestions and the mapping grid.
     POST: map, judge, accept or refer, signed: one post."""
-    evidence = selectors.evidence_for_assessment(membership=request.membership, pk=pk)
     if request.method != "POST":
-        return _render_evidence(request, evidence)
-    if not selectors.can_assess(request.membership, evidence.enrolment):
-        raise PermissionDenied("Only an assessor assigned to this learner assesses their evidence.")
-    page = selectors.evidence_page(evidence)
+        return _render_evidence(request, access.evidence_get_for_reading(membership=request.membership, pk=pk))
+    evidence = access.evidence_get_for_assessing(membership=request.membership, pk=pk)
+    page = pages.evidence_page(evidence)
     form = _assessment_form(page, request.POST)
     if form.is_valid():
         try:
@@ -121,12 +119,10 @@ def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.ASSESS)
+@login_required
 def decision_correct(request: HttpRequest, pk: int, decision: int) -> HttpResponse:
-    evidence = selectors.evidence_for_assessment(membership=request.membership, pk=pk)
+    evidence = access.evidence_get_for_assessing(membership=request.membership, pk=pk)
     decision_obj = get_object_or_404(Decision, pk=decision, version__evidence=evidence)
-    if not selectors.can_assess(request.membership, evidence.enrolment):
-        raise PermissionDenied("Only an assessor assigned to this learner corrects decisions.")
     form = CorrectionForm(request.POST, prefix=f"correct-{decision_obj.pk}")
     if form.is_valid():
         try:
@@ -145,12 +141,10 @@ def decision_correct(request: HttpRequest, pk: int, decision: int) -> HttpRespon
 
 
 @require_POST
-@capability_required(Cap.ASSESS)
+@login_required
 def coverage_withdraw(request: HttpRequest, pk: int, coverage: int) -> HttpResponse:
-    evidence = selectors.evidence_for_assessment(membership=request.membership, pk=pk)
+    evidence = access.evidence_get_for_assessing(membership=request.membership, pk=pk)
     coverage_obj = get_object_or_404(RequirementCoverage, pk=coverage, version__evidence=evidence)
-    if not selectors.can_assess(request.membership, evidence.enrolment):
-        raise PermissionDenied("Only an assessor assigned to this learner changes requirement ticks.")
     form = WithdrawCoverageForm(request.POST, prefix=f"withdraw-{coverage_obj.pk}")
     if form.is_valid():
         try:
@@ -170,11 +164,11 @@ def coverage_withdraw(request: HttpRequest, pk: int, coverage: int) -> HttpRespo
 # --- countersignatures ----------------------------------------------------------------------------
 
 
-@capability_required(Cap.ASSESS)
+@access.assessor_required
 def countersign_queue(request: HttpRequest) -> HttpResponse:
     """Qualified assessors: trainees' provisional decisions in the centre, and countersigning them."""
     membership = request.membership
-    if membership.is_trainee_assessor:
+    if not access.may_countersign(membership):
         raise PermissionDenied("Trainee assessors do not countersign decisions.")
     queue = selectors.countersign_queue(membership=membership)
     form = CountersignForm(request.POST or None, prefix="countersign")
@@ -225,11 +219,10 @@ def countersign_queue(request: HttpRequest) -> HttpResponse:
 def _unit_page(request: HttpRequest, enrolment, unit, *, sign_off_form=None, acknowledge_form=None,
                reopen_form=None) -> HttpResponse:
     membership = request.membership
-    view = selectors.unit_view(enrolment, unit)
-    is_learner = selectors.is_learner_of(membership, enrolment)
-    assessor = selectors.can_assess(membership, enrolment)  # one query; the rest follows from it
-    can_sign = assessor and not membership.is_trainee_assessor
-    can_reopen = can_sign or (membership is not None and membership.can(Cap.MANAGE_CENTRE))
+    view = pages.unit_view(enrolment, unit)
+    is_learner = is_own_learner(membership, enrolment)
+    assessor = access.may_assess(membership, enrolment)
+    can_sign = assessor and access.may_sign_off(membership, enrolment)
     return render(
         request,
         "assessment/unit.html",
@@ -241,9 +234,9 @@ def _unit_page(request: HttpRequest, enrolment, unit, *, sign_off_form=None, ack
             "staff_view": not is_learner,
             "is_assessor": assessor,
             "can_sign_off": can_sign and view.sign_off is None and enrolment.status == "active",
-            "is_trainee": assessor and membership.is_trainee_assessor,
+            "is_trainee": assessor and access.decides_provisionally(membership),
             "can_acknowledge": is_learner and view.sign_off is not None and not _acknowledged(view.sign_off),
-            "can_reopen": view.sign_off is not None and can_reopen,
+            "can_reopen": view.sign_off is not None and access.may_reopen(membership, enrolment),
             "sign_off_form": sign_off_form or SignOffForm(prefix="signoff"),
             "acknowledge_form": acknowledge_form or AcknowledgeForm(prefix="ack"),
             "reopen_form": reopen_form or ReopenForm(prefix="reopen"),
@@ -252,17 +245,13 @@ def _unit_page(request: HttpRequest, enrolment, unit, *, sign_off_form=None, ack
 
 
 def _acknowledged(sign_off: UnitSignOff) -> bool:
-    return selectors._acknowledgement(sign_off) is not None
+    return _acknowledgement(sign_off) is not None
 
 
-def _enrolment_and_unit(request: HttpRequest, pk: int, number: str):
-    enrolment = enrolment_get(membership=request.membership, pk=pk)
-    return enrolment, selectors.unit_get(enrolment, number)
-
-
-@any_capability_required(*selectors.TRACKING_READERS)
+@login_required
 def unit_detail(request: HttpRequest, pk: int, number: str) -> HttpResponse:
-    enrolment, unit = _enrolment_and_unit(request, pk, number)
+    enrolment = access.enrolment_get_for_tracking(membership=request.membership, pk=pk)
+    unit = pages.unit_get(enrolment, number)
     return _unit_page(request, enrolment, unit)
 
 
@@ -271,11 +260,10 @@ def _unit_url(enrolment, unit) -> str:
 
 
 @require_POST
-@capability_required(Cap.ASSESS)
+@login_required
 def unit_sign_off(request: HttpRequest, pk: int, number: str) -> HttpResponse:
-    enrolment, unit = _enrolment_and_unit(request, pk, number)
-    if not selectors.can_sign_off(request.membership, enrolment):
-        raise PermissionDenied("Only a qualified assessor assigned to this learner signs units off.")
+    enrolment = access.enrolment_get_for_signing_off(membership=request.membership, pk=pk)
+    unit = pages.unit_get(enrolment, number)
     form = SignOffForm(request.POST, prefix="signoff")
     if form.is_valid():
         try:
@@ -301,11 +289,10 @@ def _sign_off_in_force(enrolment, unit) -> UnitSignOff | None:
 
 
 @require_POST
-@capability_required(Cap.OWN_PORTFOLIO)
+@login_required
 def unit_acknowledge(request: HttpRequest, pk: int, number: str) -> HttpResponse:
-    enrolment, unit = _enrolment_and_unit(request, pk, number)
-    if not selectors.is_learner_of(request.membership, enrolment):
-        raise PermissionDenied("Only the learner acknowledges a sign-off of their unit.")
+    enrolment = access.enrolment_get_for_acknowledging(membership=request.membership, pk=pk)
+    unit = pages.unit_get(enrolment, number)
     sign_off = _sign_off_in_force(enrolment, unit)
     if sign_off is None:
         messages.error(request, f"Unit {unit.number} is not signed off: there is nothing to acknowledge.")
@@ -327,11 +314,10 @@ def unit_acknowledge(request: HttpRequest, pk: int, number: str) -> HttpResponse
 
 
 @require_POST
-@any_capability_required(Cap.ASSESS, Cap.MANAGE_CENTRE)
+@login_required
 def unit_reopen(request: HttpRequest, pk: int, number: str) -> HttpResponse:
-    enrolment, unit = _enrolment_and_unit(request, pk, number)
-    if not selectors.can_reopen(request.membership, enrolment):
-        raise PermissionDenied("Only the learner's qualified assessor or a centre admin reopens a unit.")
+    enrolment = access.enrolment_get_for_reopening(membership=request.membership, pk=pk)
+    unit = pages.unit_get(enrolment, number)
     sign_off = _sign_off_in_force(enrolment, unit)
     if sign_off is None:
         messages.error(request, f"Unit {unit.number} is not signed off: there is nothing to reopen.")
@@ -355,12 +341,12 @@ def unit_reopen(request: HttpRequest, pk: int, number: str) -> HttpResponse:
 # --- the tracking matrix ----------------------------------------------------------------------------
 
 
-@any_capability_required(*selectors.TRACKING_READERS)
+@login_required
 def matrix(request: HttpRequest, pk: int) -> HttpResponse:
-    enrolment = enrolment_get(membership=request.membership, pk=pk)
+    enrolment = access.enrolment_get_for_tracking(membership=request.membership, pk=pk)
     show_all = request.GET.get("units") == "all"
-    data = selectors.matrix(enrolment, show_all=show_all)
-    is_learner = selectors.is_learner_of(request.membership, enrolment)
+    data = pages.matrix(enrolment, show_all=show_all)
+    is_learner = is_own_learner(request.membership, enrolment)
     return render(
         request,
         "assessment/matrix.html",

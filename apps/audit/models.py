@@ -13,6 +13,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Empty for the platform's own events (catalogue loads, platform staff's imports), which
+    # belong to no centre; centre admins see only their centre's events.
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=100, db_index=True)  # dotted code, e.g. evidence.submitted
     object_type = models.CharField(max_length=100, blank=True)

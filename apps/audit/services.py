@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from .actions import is_declared
 from .context import request_ip
 from .models import AuditEvent
 
@@ -17,7 +18,11 @@ def audit_record(
     payload: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one event. Call it inside the service's transaction so both land or neither."""
+    """Append one event. Call it inside the service's transaction so both land or neither.
+
+    The action must be declared in apps/audit/actions.py: every event the trail shows has a label."""
+    if not is_declared(action):
+        raise ValueError(f"Undeclared audit action {action!r}: declare it with a label in apps/audit/actions.py")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
     return AuditEvent.objects.create(

@@ -9,12 +9,12 @@ from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.assessment.models import Decision
-from apps.assessment.selectors import Progress, enrolment_progress_many
+from apps.assessment.progress import Progress, enrolment_progress_many
 from apps.centres.models import Membership
 from apps.evidence.models import Evidence
 from apps.learners.models import Enrolment
-from apps.learners.selectors import enrolments_visible
 
+from .access import caseload_enrolments
 from .rag import Rag, rag_status
 
 SUBMITTED = Evidence.Status.SUBMITTED
@@ -37,8 +37,7 @@ def caseload(*, membership: Membership, today: date | None = None) -> list[Casel
     oldest = Evidence.objects.filter(enrolment=OuterRef("pk"), status=SUBMITTED).order_by("submitted_at", "id")
     last_decision = Decision.objects.filter(enrolment=OuterRef("pk")).order_by("-signed_at").values("signed_at")[:1]
     enrolments = list(
-        enrolments_visible(membership=membership)
-        .filter(assessors=membership.user_id, status=Enrolment.Status.ACTIVE)
+        caseload_enrolments(membership)
         .select_related("learner", "qualification")
         .annotate(
             waiting=Count("evidence", filter=Q(evidence__status=SUBMITTED), distinct=True),

@@ -1,32 +1,37 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from apps.centres.permissions import capability_required
-from apps.centres.roles import Cap
+from .access import caseload_required
+from .forms import COLUMNS, CaseloadFilterForm
+from .selectors import caseload, filtered_and_sorted
 
-from .selectors import SORTS, caseload, filtered_and_sorted
 
-
-@capability_required(Cap.ASSESS)
+@caseload_required
 def caseload_page(request: HttpRequest) -> HttpResponse:
-    sort = request.GET.get("sort", "status")
-    status = request.GET.get("status", "")
-    waiting_only = request.GET.get("waiting") == "1"
-    q = request.GET.get("q", "").strip()
+    form = CaseloadFilterForm(request.GET)
+    wanted = form.applied()
     rows = caseload(membership=request.membership)
-    shown = filtered_and_sorted(rows, sort=sort, status=status, waiting_only=waiting_only, q=q)
+    shown = filtered_and_sorted(rows, **wanted)
     oldest = max((r for r in rows if r.oldest_waiting_id), key=lambda r: r.oldest_waiting_days or 0, default=None)
+    # Each heading sorts by its column and keeps the filters.
+    kept = {"status": wanted["status"], "waiting": "1" if wanted["waiting_only"] else "", "q": wanted["q"]}
+    columns = [
+        {
+            "label": column.label,
+            "href": "?" + urlencode({"sort": column.key, **{k: v for k, v in kept.items() if v}}),
+            "aria_sort": ("descending" if column.descending else "ascending") if column.key == wanted["sort"] else "",
+        }
+        for column in COLUMNS
+    ]
     return render(
         request,
         "caseload/caseload.html",
         {
-            "rows": shown, "total": len(rows), "sort": sort if sort in SORTS else "status", "status": status,
-            "waiting_only": waiting_only, "q": q, "oldest": oldest,
+            "form": form, "rows": shown, "total": len(rows), "oldest": oldest, "columns": columns,
             "waiting_total": sum(r.waiting for r in rows),
-            "columns": [("learner", "Learner"), ("qualification", "Qualification"), ("progress", "Progress"),
-                        ("waiting", "Waiting"), ("oldest", "Oldest waiting"), ("activity", "Last activity"),
-                        ("end", "Planned end"), ("status", "Status")],
         },
     )

@@ -1,13 +1,15 @@
 from django.http import HttpRequest
 
-from .roles import Cap
+from apps.accounts.access import is_platform_staff
+
+from .access import navigation
 
 
 def current_centre(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
-    caps = membership.capabilities() if membership else frozenset()
     return {
         "membership": membership,
         "memberships": getattr(request, "memberships", []),
-        "caps": {cap.name: cap in caps for cap in Cap},
+        "caps": navigation(membership),
+        "platform_staff": is_platform_staff(request.user),
     }

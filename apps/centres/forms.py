@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import password_validation
 
 from apps.core.widgets import DateInput
-from django.contrib.auth import password_validation
 
 from .roles import RoleSet
 
@@ -23,6 +23,14 @@ class RolesForm(forms.Form):
         widget=DateInput(),
         help_text="Required for external quality assurers; access ends after this day.",
     )
+
+    @staticmethod
+    def initial_for(roles: RoleSet) -> dict:
+        """The form's fields filled from a set of roles (the member's, when changing them)."""
+        return {
+            "is_learner": roles.learner, "is_assessor": roles.assessor, "is_trainee_assessor": roles.trainee_assessor,
+            "is_iqa": roles.iqa, "is_admin": roles.admin, "is_eqa": roles.eqa, "eqa_expires_on": roles.eqa_expires_on,
+        }
 
     def roleset(self) -> RoleSet:
         data = self.cleaned_data

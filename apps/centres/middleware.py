@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from .access import is_staff_member
 from .selectors import memberships_of_user
 
 SESSION_KEY = "attest_centre_id"
@@ -55,7 +56,7 @@ class CurrentCentreMiddleware:
         membership = request.membership
         return (
             membership.centre.require_mfa_for_staff
-            and membership.is_staff_member
+            and is_staff_member(membership)
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not _has_totp(request.user)
         )

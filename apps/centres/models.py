@@ -100,12 +100,6 @@ class Membership(RoleFields):
             return frozenset()
         return self.roleset.capabilities(today or timezone.localdate())
 
-    def can(self, cap: Cap) -> bool:
-        return cap in self.capabilities()
-
-    @property
-    def is_staff_member(self) -> bool:
-        return any(role != Role.LEARNER for role in self.roles())
 
 
 def _hash_token(token: str) -> str:
@@ -140,15 +134,21 @@ class Invitation(RoleFields):
         return token, _hash_token(token)
 
     @classmethod
-    def lookup(cls, token: str) -> "Invitation | None":
+    def lookup(cls, token: str) -> Invitation | None:
         return cls.objects.select_related("centre").filter(token_hash=_hash_token(token)).first()
 
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be accepted"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         if self.accepted_at:
-            return "accepted"
+            return self.Status.ACCEPTED
         if self.revoked_at:
-            return "revoked"
+            return self.Status.REVOKED
         if self.expires_at < timezone.now():
-            return "expired"
-        return "pending"
+            return self.Status.EXPIRED
+        return self.Status.PENDING

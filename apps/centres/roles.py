@@ -31,20 +31,28 @@ ROLE_LABELS: dict[Role, str] = {
 class Cap(StrEnum):
     OWN_PORTFOLIO = "own_portfolio"  # build one's own portfolio
     ASSESS = "assess"  # assess the learners assigned to one
+    # A qualified assessor's authority: decisions count at once, trainees' decisions are
+    # countersigned, units are signed off. Trainee assessors assess without it.
+    SIGN_OFF = "sign_off"
     QUALITY_ASSURE = "quality_assure"  # sample assessment decisions
     MANAGE_CENTRE = "manage_centre"  # people, enrolments, claims
     VIEW_AUDIT = "view_audit"  # browse the centre's audit trail
     VIEW_CATALOGUE = "view_catalogue"  # browse qualifications and units
     READ_RECORDS = "read_records"  # read learners' records without changing them
+    SEE_ALL_LEARNERS = "see_all_learners"  # every learner of the centre is in scope, not only assigned ones
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.LEARNER: frozenset({Cap.OWN_PORTFOLIO}),
-    Role.ASSESSOR: frozenset({Cap.ASSESS, Cap.VIEW_CATALOGUE}),
+    Role.ASSESSOR: frozenset({Cap.ASSESS, Cap.SIGN_OFF, Cap.VIEW_CATALOGUE}),
     Role.IQA: frozenset({Cap.QUALITY_ASSURE, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS}),
-    Role.ADMIN: frozenset({Cap.MANAGE_CENTRE, Cap.VIEW_AUDIT, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS}),
-    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS}),
+    Role.ADMIN: frozenset(
+        {Cap.MANAGE_CENTRE, Cap.VIEW_AUDIT, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS}
+    ),
+    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS}),
 }
+# What a trainee assessor lacks: their decisions are provisional until countersigned.
+TRAINEE_WITHHELD = frozenset({Cap.SIGN_OFF})
 
 STAFF_ROLES = frozenset({Role.ASSESSOR, Role.IQA, Role.ADMIN, Role.EQA})
 
@@ -91,8 +99,24 @@ class RoleSet:
     def capabilities(self, today: date) -> frozenset[Cap]:
         caps: set[Cap] = set()
         for role in self.active_roles(today):
-            caps |= ROLE_CAPABILITIES[role]
+            granted = ROLE_CAPABILITIES[role]
+            if role == Role.ASSESSOR and self.trainee_assessor:
+                granted = granted - TRAINEE_WITHHELD
+            caps |= granted
         return frozenset(caps)
+
+    def joined_with(self, invited: RoleSet) -> RoleSet:
+        """The roles of a member who accepts an invitation: everything either grants, the
+        invitation deciding whether an assessor is a trainee and when EQA access ends."""
+        return RoleSet(
+            learner=self.learner or invited.learner,
+            assessor=self.assessor or invited.assessor,
+            trainee_assessor=invited.trainee_assessor if invited.assessor else self.trainee_assessor,
+            iqa=self.iqa or invited.iqa,
+            admin=self.admin or invited.admin,
+            eqa=self.eqa or invited.eqa,
+            eqa_expires_on=invited.eqa_expires_on or self.eqa_expires_on,
+        )
 
     def labels(self) -> list[str]:
         labels = []

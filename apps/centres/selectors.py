@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from .models import Invitation, Membership
 
@@ -16,24 +16,9 @@ def memberships_of_user(user) -> list[Membership]:
     )
 
 
-def centre_members(*, actor: Membership, role: str = "", q: str = "", status: str = "active") -> QuerySet[Membership]:
-    qs = Membership.objects.filter(centre=actor.centre).select_related("user")
-    if status == "active":
-        qs = qs.filter(is_active=True)
-    elif status == "inactive":
-        qs = qs.filter(is_active=False)
-    if role in {"learner", "assessor", "iqa", "admin", "eqa"}:
-        qs = qs.filter(**{f"is_{role}": True})
-    if q:
-        qs = qs.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
-    return qs.order_by("user__full_name", "user__email")
-
-
-def centre_member(*, actor: Membership, pk: int) -> Membership:
-    """One membership of the actor's centre; another centre's is a 404."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(Membership.objects.select_related("user", "centre"), centre=actor.centre, pk=pk)
+def centre_members(*, actor: Membership) -> QuerySet[Membership]:
+    """Everyone who belongs to the actor's centre, active or not, by name; `PeopleFilter` narrows it."""
+    return Membership.objects.filter(centre=actor.centre).select_related("user").order_by("user__full_name", "user__email")
 
 
 def centre_pending_invitations(*, actor: Membership) -> QuerySet[Invitation]:
@@ -43,8 +28,3 @@ def centre_pending_invitations(*, actor: Membership) -> QuerySet[Invitation]:
         centre=actor.centre, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
     ).select_related("invited_by")
 
-
-def centre_invitation(*, actor: Membership, pk: int) -> Invitation:
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(Invitation.objects.select_related("centre"), centre=actor.centre, pk=pk)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.accounts.services import user_create
 from apps.audit.services import audit_record
 
+from .access import require_manager_of
 from .models import Centre, Invitation, Membership
 from .roles import RoleSet
 
@@ -38,6 +39,7 @@ def centre_create(*, name: str, slug: str, actor=None, ao_centre_number: str = "
 
 @transaction.atomic
 def centre_update_settings(*, centre: Centre, actor, require_mfa_for_staff: bool) -> Centre:
+    require_manager_of(actor, centre.pk)
     if centre.require_mfa_for_staff != require_mfa_for_staff:
         centre.require_mfa_for_staff = require_mfa_for_staff
         centre.save(update_fields=["require_mfa_for_staff"])
@@ -86,6 +88,7 @@ def invitation_create(
     )
     invitation.set_roles(roles)
     invitation.save()
+    invitation.raw_token = token  # never stored; lets `manage.py centre_create` print the link
     audit_record(
         action="invitation.sent",
         actor=actor,
@@ -99,7 +102,8 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
-    if invitation.status != "pending":
+    require_manager_of(actor, invitation.centre_id)
+    if invitation.status != Invitation.Status.PENDING:
         raise ValidationError("Only a pending invitation can be withdrawn.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -111,16 +115,7 @@ def _join(invitation: Invitation, user) -> Membership:
     membership, created = Membership.objects.get_or_create(
         centre=invitation.centre, user=user, defaults={"is_active": True}
     )
-    merged = RoleSet(
-        learner=membership.is_learner or invitation.is_learner,
-        assessor=membership.is_assessor or invitation.is_assessor,
-        trainee_assessor=invitation.is_trainee_assessor if invitation.is_assessor else membership.is_trainee_assessor,
-        iqa=membership.is_iqa or invitation.is_iqa,
-        admin=membership.is_admin or invitation.is_admin,
-        eqa=membership.is_eqa or invitation.is_eqa,
-        eqa_expires_on=invitation.eqa_expires_on or membership.eqa_expires_on,
-    )
-    membership.set_roles(merged)
+    membership.set_roles(membership.roleset.joined_with(invitation.roleset))
     membership.is_active = True
     membership.save()
     return membership
@@ -130,7 +125,7 @@ def _join(invitation: Invitation, user) -> Membership:
 def invitation_accept(*, invitation: Invitation, user=None, full_name: str = "", password: str = "") -> Membership:
     """Accept an invitation: as the signed-in user it was sent to, or by creating the account."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.status != "pending":
+    if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(f"This invitation has been {invitation.status}.")
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
@@ -162,9 +157,10 @@ def _admins_left(centre: Centre, excluding: Membership) -> int:
 
 @transaction.atomic
 def membership_change_roles(*, membership: Membership, actor, roles: RoleSet) -> Membership:
+    require_manager_of(actor, membership.centre_id)
     _check_roles(roles)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.is_admin and not roles.admin and _admins_left(membership.centre, membership) == 0:
+    if membership.roleset.admin and not roles.admin and _admins_left(membership.centre, membership) == 0:
         raise ValidationError("A centre needs at least one active admin: make someone else an admin first.")
     before = membership.roleset.labels()
     membership.set_roles(roles)
@@ -181,13 +177,14 @@ def membership_change_roles(*, membership: Membership, actor, roles: RoleSet) ->
 
 @transaction.atomic
 def membership_set_active(*, membership: Membership, actor, active: bool) -> Membership:
+    require_manager_of(actor, membership.centre_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.is_active == active:
         return membership
     if not active:
         if membership.user_id == actor.pk:
             raise ValidationError("You cannot deactivate yourself.")
-        if membership.is_admin and _admins_left(membership.centre, membership) == 0:
+        if membership.roleset.admin and _admins_left(membership.centre, membership) == 0:
             raise ValidationError("A centre needs at least one active admin.")
     membership.is_active = active
     membership.save(update_fields=["is_active"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import trail, views
 
 urlpatterns = [
     path("centre/people/", views.people, name="centre_people"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("centre/settings/", views.centre_settings, name="centre_settings"),
     path("centre/switch/", views.switch_centre, name="centre_switch"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("audit/", trail.centre_trail, name="audit_events"),
+    path("audit/platform/", trail.platform_trail, name="audit_platform_events"),
 ]

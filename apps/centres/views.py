@@ -4,18 +4,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.core.lists import list_page
+
 from . import selectors, services
+from .access import invitation_get_for_managing, manager_required, member_get_for_managing
+from .filters import PeopleFilter
 from .forms import AcceptInvitationForm, CentreSettingsForm, InviteForm, RolesForm
 from .middleware import SESSION_KEY
 from .models import Invitation
-from .permissions import capability_required
-from .roles import Cap
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -23,27 +24,24 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, message)
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@manager_required
 def people(request: HttpRequest) -> HttpResponse:
-    role = request.GET.get("role", "")
-    q = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "active")
-    members = selectors.centre_members(actor=request.membership, role=role, q=q, status=status)
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    filters = PeopleFilter(request.GET, queryset=selectors.centre_members(actor=request.membership))
+    listed = list_page(request, filters.qs, per_page=50)
+    page = listed.page
     return render(
         request,
         "centres/people.html",
         {
+            "form": filters.form,
             "page": page,
-            "role": role,
-            "q": q,
-            "status": status,
+            "query": listed.query,
             "invitations": selectors.centre_pending_invitations(actor=request.membership),
         },
     )
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@manager_required
 def invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -64,19 +62,10 @@ def invite(request: HttpRequest) -> HttpResponse:
     return render(request, "centres/invite.html", {"form": form})
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def member(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = selectors.centre_member(actor=request.membership, pk=pk)
-    initial = {
-        "is_learner": membership.is_learner,
-        "is_assessor": membership.is_assessor,
-        "is_trainee_assessor": membership.is_trainee_assessor,
-        "is_iqa": membership.is_iqa,
-        "is_admin": membership.is_admin,
-        "is_eqa": membership.is_eqa,
-        "eqa_expires_on": membership.eqa_expires_on,
-    }
-    form = RolesForm(request.POST or None, initial=initial)
+    membership = member_get_for_managing(membership=request.membership, pk=pk)
+    form = RolesForm(request.POST or None, initial=RolesForm.initial_for(membership.roleset))
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_change_roles(membership=membership, actor=request.user, roles=form.roleset())
@@ -89,9 +78,9 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = selectors.centre_member(actor=request.membership, pk=pk)
+    membership = member_get_for_managing(membership=request.membership, pk=pk)
     active = request.POST.get("active") == "1"
     try:
         services.membership_set_active(membership=membership, actor=request.user, active=active)
@@ -103,9 +92,9 @@ def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = selectors.centre_invitation(actor=request.membership, pk=pk)
+    invitation = invitation_get_for_managing(membership=request.membership, pk=pk)
     try:
         services.invitation_revoke(invitation=invitation, actor=request.user)
     except ValidationError as exc:
@@ -115,10 +104,12 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("centre_people")
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@manager_required
 def centre_settings(request: HttpRequest) -> HttpResponse:
+    # Not `request.POST or None`: unticking the only box posts nothing, and that is a choice too.
     form = CentreSettingsForm(
-        request.POST or None, initial={"require_mfa_for_staff": request.centre.require_mfa_for_staff}
+        request.POST if request.method == "POST" else None,
+        initial={"require_mfa_for_staff": request.centre.require_mfa_for_staff},
     )
     if request.method == "POST" and form.is_valid():
         services.centre_update_settings(
@@ -150,9 +141,9 @@ def switch_centre(request: HttpRequest) -> HttpResponse:
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = Invitation.lookup(token)
-    if invitation is None or invitation.status != "pending":
-        status = invitation.status if invitation else "unknown"
-        return render(request, "centres/invitation_unavailable.html", {"status": status}, status=410 if invitation else 404)
+    if invitation is None or invitation.status != Invitation.Status.PENDING:
+        return render(request, "centres/invitation_unavailable.html", {"invitation": invitation},
+                      status=410 if invitation else 404)
 
     from django.contrib.auth import get_user_model
 

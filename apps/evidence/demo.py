@@ -1,7 +1,7 @@
 """Demo portfolios: real files made on the spot, some evidence submitted, some still drafts.
 
 Idempotent: an enrolment that already has evidence is left alone. Files are stored outside
-any surrounding transaction (as `files.store` requires), one piece of evidence at a time.
+any surrounding transaction (as `storage.store` requires), one piece of evidence at a time.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from apps.learners.models import Enrolment
 from apps.qualifications.models import AssessmentCriterion
 
 from .demo_files import demo_audio, demo_image, demo_pdf
-from .files import store
 from .models import Evidence
 from .services import EvidenceContent, evidence_create, evidence_submit
+from .storage import store
 
 DEMO_LEARNERS = ("learner@demo.test", "learner2@demo.test", "learner@other.test")
 

@@ -1,6 +1,6 @@
 """Private files, served only through these views to people who may see them.
 
-Permission comes from `selectors.file_get` (another centre's file, or one the member cannot
+Permission comes from `access.file_get` (another centre's file, or one the member cannot
 see, is a 404). Local files are streamed with HTTP range support so audio and video can
 seek; on S3 the view redirects to a presigned URL that lives a minute, carrying the same
 Content-Disposition and type. Downloading someone else's file is an audit event.
@@ -9,23 +9,20 @@ Content-Disposition and type. Downloading someone else's file is an audit event.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from apps.audit.services import audit_record
-
-from .files import CHUNK
+from .access import file_get
+from .http_ranges import RangeNotSatisfiable, content_disposition, parse_range
 from .models import StoredFile
-from .selectors import file_get
+from .services import file_download_record
+from .storage import CHUNK
 
 PRESIGNED_SECONDS = 60
 # Shown in the page (images, players, the browser's PDF viewer); anything else is a download.
@@ -35,42 +32,6 @@ INLINE_TYPES = {"application/pdf"}
 BROWSER_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 
-class RangeNotSatisfiable(Exception):
-    pass
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """The one byte range asked for, as (first, last) inclusive; None to send the whole file.
-
-    Malformed or multi-part ranges are ignored (the whole file is sent, as HTTP allows);
-    a range that starts past the end, or an empty suffix, cannot be satisfied.
-    """
-    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
-    if match is None:
-        return None
-    first, last = match.groups()
-    if not first and not last:
-        return None
-    if not first:  # a suffix: the last N bytes
-        length = int(last)
-        if length == 0 or size == 0:
-            raise RangeNotSatisfiable
-        return max(0, size - length), size - 1
-    start = int(first)
-    if last and int(last) < start:
-        return None
-    if start >= size:
-        raise RangeNotSatisfiable
-    return start, min(int(last) if last else size - 1, size - 1)
-
-
-def content_disposition(disposition: str, filename: str) -> str:
-    """RFC 6266: a plain ASCII fallback name for old clients and the exact name in filename*."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r'[^\x20-\x7e]|["\\]', "_", fallback).strip() or "file"
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @dataclass(frozen=True)
 class _Served:
     key: str
@@ -78,15 +39,6 @@ class _Served:
     content_type: str
     filename: str
     etag: str
-
-
-@transaction.atomic
-def file_download_record(*, stored_file: StoredFile, actor: Any, centre: Any, inline: bool) -> None:
-    """Someone opened a file they did not upload: the trail says who, when and which."""
-    audit_record(
-        action="file.downloaded", actor=actor, centre=centre, obj=stored_file,
-        payload={"name": stored_file.original_name, "sha256": stored_file.sha256, "inline": inline},
-    )
 
 
 def _is_s3(storage: Any) -> bool:

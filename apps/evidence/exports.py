@@ -11,42 +11,30 @@ import zipfile
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.centres.roles import Cap
 from apps.learners.models import Enrolment
-from apps.learners.selectors import enrolments_visible
 
+from . import access
 from .models import EvidenceFile, EvidenceVersion, PortfolioExport
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
-def can_export(membership, enrolment: Enrolment) -> bool:
-    """The learner whose portfolio it is, or a centre admin."""
-    if membership is None or membership.centre_id != enrolment.centre_id:
-        return False
-    return membership.can(Cap.MANAGE_CENTRE) or (
-        membership.can(Cap.OWN_PORTFOLIO) and enrolment.learner.user_id == membership.user_id
-    )
-
-
 @transaction.atomic
-def portfolio_export_request(*, enrolment: Enrolment, membership, base_url: str) -> PortfolioExport:
-    if not can_export(membership, enrolment):
-        raise PermissionDenied
-    export = PortfolioExport.objects.create(centre=enrolment.centre, enrolment=enrolment, requested_by=membership.user)
-    audit_record(action="portfolio.export_requested", actor=membership.user, centre=enrolment.centre, obj=export,
+def portfolio_export_request(*, enrolment: Enrolment, actor, base_url: str) -> PortfolioExport:
+    """Queue a ZIP of the portfolio for the learner or a centre admin; Celery builds it."""
+    access.require_exporter(actor, enrolment)
+    export = PortfolioExport.objects.create(centre=enrolment.centre, enrolment=enrolment, requested_by=actor)
+    audit_record(action="portfolio.export_requested", actor=actor, centre=enrolment.centre, obj=export,
                  payload={"enrolment": enrolment.pk})
     from .tasks import build_portfolio_export
 
@@ -54,27 +42,18 @@ def portfolio_export_request(*, enrolment: Enrolment, membership, base_url: str)
     return export
 
 
-def exports_visible(*, membership) -> QuerySet[PortfolioExport]:
-    if membership is None:
-        return PortfolioExport.objects.none()
-    qs = PortfolioExport.objects.filter(enrolment__in=enrolments_visible(membership=membership))
-    if membership.can(Cap.MANAGE_CENTRE):
-        return qs
-    return qs.filter(requested_by=membership.user)
-
-
-def export_get(*, membership, pk: int) -> PortfolioExport:
-    return get_object_or_404(exports_visible(membership=membership).select_related("enrolment__learner"), pk=pk)
-
-
 def _safe(name: str) -> str:
     cleaned = _UNSAFE.sub("_", name).strip(" .") or "file"
     return cleaned[:120]
 
 
-def _versions(enrolment: Enrolment) -> list[EvidenceVersion]:
+def _versions(enrolment: Enrolment, *, drafts: bool) -> list[EvidenceVersion]:
+    """Every version, or (for anyone but the learner) the submitted ones: drafts are private."""
+    versions = EvidenceVersion.objects.filter(evidence__enrolment=enrolment)
+    if not drafts:
+        versions = versions.filter(submitted_at__isnull=False)
     return list(
-        EvidenceVersion.objects.filter(evidence__enrolment=enrolment)
+        versions
         .select_related("evidence")
         .prefetch_related(
             Prefetch("evidence_files", queryset=EvidenceFile.objects.select_related("file")),
@@ -117,7 +96,7 @@ def portfolio_export_build(*, export_id: int, base_url: str) -> None:
         return
     PortfolioExport.objects.filter(pk=export.pk).update(status=PortfolioExport.Status.RUNNING, progress=1)
     enrolment = export.enrolment
-    versions = _versions(enrolment)
+    versions = _versions(enrolment, drafts=access.export_includes_drafts(export))
     rows = [row for v in versions for row in v.evidence_files.all()]
     paths = {row.pk: f"files/{v.evidence_id}/v{v.number}/{i:02d}-{_safe(row.file.original_name)}"
              for v in versions for i, row in enumerate(v.evidence_files.all(), start=1)}

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-
-from apps.core.widgets import DateInput
 from django.utils import timezone
 
+from apps.core.widgets import DateInput
 from apps.learners.models import Enrolment
 from apps.qualifications.models import AssessmentCriterion
 

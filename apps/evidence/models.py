@@ -48,6 +48,9 @@ class Upload(models.Model):
     stored_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     error = models.TextField(blank=True)
 
+    def __str__(self) -> str:
+        return f"Upload of {self.filename} ({self.offset} of {self.length} bytes)"
+
     @property
     def is_complete(self) -> bool:
         return self.offset == self.length
@@ -85,6 +88,11 @@ class Evidence(models.Model):
     current = models.OneToOneField(
         "EvidenceVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The latest version the learner submitted: all that anyone but the learner ever sees.
+    # Until the first submission there is none, and the evidence is the learner's alone.
+    shared_version = models.OneToOneField(
+        "EvidenceVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)  # of the current version
@@ -99,6 +107,8 @@ class Evidence(models.Model):
 
 class EvidenceVersion(models.Model):
     """What the evidence said at one point. Once submitted it never changes: a change is a new version."""
+
+    centre_via = "evidence"
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -137,6 +147,8 @@ class EvidenceVersion(models.Model):
 
 
 class EvidenceFile(models.Model):
+    centre_via = "version__evidence"
+
     version = models.ForeignKey(EvidenceVersion, on_delete=models.PROTECT, related_name="evidence_files")
     file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveIntegerField(default=0)
@@ -144,6 +156,9 @@ class EvidenceFile(models.Model):
     class Meta:
         ordering = ["version_id", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["version", "file"], name="evidence_file_once")]
+
+    def __str__(self) -> str:
+        return f"File {self.position + 1} of version {self.version_id}"
 
 
 class PortfolioExport(models.Model):
@@ -168,3 +183,6 @@ class PortfolioExport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Portfolio export of {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display().lower()})"

@@ -16,6 +16,7 @@ from apps.learners.models import Enrolment
 from apps.notifications.services import notify
 from apps.qualifications.models import AssessmentCriterion
 
+from . import access
 from .models import Evidence, EvidenceFile, EvidenceVersion, StoredFile
 
 DECLARATION = (
@@ -70,6 +71,7 @@ def _fill(version: EvidenceVersion, content: EvidenceContent) -> None:
 @transaction.atomic
 def evidence_create(*, enrolment: Enrolment, actor, content: EvidenceContent) -> Evidence:
     """A new draft in the learner's portfolio."""
+    access.require_portfolio_owner(actor, enrolment)
     _check(enrolment, content)
     evidence = Evidence.objects.create(centre=enrolment.centre, enrolment=enrolment, created_by=actor)
     version = EvidenceVersion(evidence=evidence, number=1)
@@ -87,7 +89,8 @@ def evidence_create(*, enrolment: Enrolment, actor, content: EvidenceContent) ->
 def evidence_update(*, evidence: Evidence, actor, content: EvidenceContent) -> Evidence:
     """Change a draft in place; a submitted or withdrawn version stays as it was and a new
     draft version carries the change."""
-    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("enrolment", "current").get(pk=evidence.pk)
+    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("enrolment__learner", "current").get(pk=evidence.pk)
+    access.require_changer(actor, evidence)
     _check(evidence.enrolment, content)
     if evidence.status == Evidence.Status.SUBMITTED:
         raise ValidationError("Submitted evidence waits for your assessor. Withdraw it first to change it.")
@@ -114,6 +117,7 @@ def evidence_update(*, evidence: Evidence, actor, content: EvidenceContent) -> E
 def evidence_submit(*, evidence: Evidence, actor, declared_name: str, ip_address: str | None) -> Evidence:
     """Sign the authenticity declaration and submit the current version; it is locked from now on."""
     evidence = Evidence.objects.select_for_update(of=("self",)).select_related("enrolment__learner", "current").get(pk=evidence.pk)
+    access.require_changer(actor, evidence)
     version = evidence.current
     if evidence.status != Evidence.Status.DRAFT or version.is_locked:
         raise ValidationError("This evidence has already been submitted.")
@@ -127,7 +131,8 @@ def evidence_submit(*, evidence: Evidence, actor, declared_name: str, ip_address
     version.save(update_fields=["submitted_at", "declared_name", "declared_ip"])
     evidence.status = Evidence.Status.SUBMITTED
     evidence.submitted_at = now
-    evidence.save(update_fields=["status", "submitted_at"])
+    evidence.shared_version = version
+    evidence.save(update_fields=["status", "submitted_at", "shared_version"])
     audit_record(
         action="evidence.submitted", actor=actor, centre=evidence.centre, obj=evidence,
         payload={"version": version.number, "declared_name": version.declared_name}, ip_address=ip_address,
@@ -143,9 +148,43 @@ def evidence_submit(*, evidence: Evidence, actor, declared_name: str, ip_address
 
 
 @transaction.atomic
+def evidence_record(
+    *,
+    enrolment: Enrolment,
+    author,
+    content: EvidenceContent,
+    signed_name: str,
+    ip_address: str | None,
+) -> EvidenceVersion:
+    """Evidence that enters the portfolio already submitted and signed: a record the learner's
+    assessor made, or a witness's testimony (made on behalf of the assessor who asked). The
+    calling service has checked who may record it; the signature is checked there too."""
+    _check(enrolment, content)
+    now = timezone.now()
+    evidence = Evidence.objects.create(
+        centre=enrolment.centre, enrolment=enrolment, created_by=author, status=Evidence.Status.SUBMITTED,
+        submitted_at=now,
+    )
+    version = EvidenceVersion(
+        evidence=evidence, number=1, submitted_at=now, declared_name=signed_name.strip(), declared_ip=ip_address
+    )
+    # The assessment page offers a version's suggested criteria first: here, the ones recorded.
+    _fill(version, content)
+    evidence.current = evidence.shared_version = version
+    evidence.save(update_fields=["current", "shared_version"])
+    audit_record(
+        action="evidence.recorded", actor=author, centre=enrolment.centre, obj=evidence, ip_address=ip_address,
+        payload={"title": version.title, "learner": enrolment.learner.full_name, "method": version.method,
+                 "signed_name": version.declared_name, "files": len(content.files)},
+    )
+    return version
+
+
+@transaction.atomic
 def evidence_withdraw(*, evidence: Evidence, actor) -> Evidence:
     """Take back a submission before it has been assessed."""
-    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("current").get(pk=evidence.pk)
+    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("enrolment__learner", "current").get(pk=evidence.pk)
+    access.require_changer(actor, evidence)
     if evidence.status != Evidence.Status.SUBMITTED:
         raise ValidationError("Only submitted evidence that has not been assessed can be withdrawn.")
     evidence.current.withdrawn_at = timezone.now()
@@ -178,3 +217,12 @@ def duplicate_files(*, enrolment: Enrolment, files: list[StoredFile], exclude: E
     for row in held:
         found.setdefault(row.file.sha256, (hashes[row.file.sha256], row.version.evidence))
     return list(found.values())
+
+
+@transaction.atomic
+def file_download_record(*, stored_file: StoredFile, actor, centre, inline: bool) -> None:
+    """Someone opened a file they did not upload: the trail says who, when and which."""
+    audit_record(
+        action="file.downloaded", actor=actor, centre=centre, obj=stored_file,
+        payload={"name": stored_file.original_name, "sha256": stored_file.sha256, "inline": inline},
+    )

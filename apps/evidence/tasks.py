@@ -7,7 +7,7 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def make_thumbnail(stored_file_id: int) -> str | None:
-    from .files import thumbnail_make
+    from .thumbnails import thumbnail_make
 
     return thumbnail_make(stored_file_id=stored_file_id)
 

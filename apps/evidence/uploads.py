@@ -1,22 +1,16 @@
-"""Resumable uploads: a tus 1.0.0 server (core, creation, termination, expiration).
+"""Resumable uploads: the services behind the tus endpoints (`upload_views`).
 
-The browser creates an upload (POST: the size and name, refused up front when either is
-wrong), then sends the bytes in chunks (PATCH at the offset the server has), asks where it
-got to after an interruption (HEAD) and resumes from there. Bytes land in a temporary file
-under ATTEST_UPLOAD_TEMP_DIR, read from the request 1 MiB at a time, never whole. When the
-last byte arrives the file is inspected and stored (`files.store`); the response names the
-stored file, or says in words why it was refused, and the temporary file is removed.
-
-Only the member who created an upload can touch it; anyone else gets a 404. Requests come
-from the app's own script with the CSRF token in the X-CSRFToken header.
+An upload is created with its size and name (refused up front when either is wrong), then
+takes its bytes in chunks at the offset it has reached, and can be asked where it got to
+after an interruption. Bytes land in a temporary file under ATTEST_UPLOAD_TEMP_DIR, read
+from the request 1 MiB at a time, never whole. When the last byte arrives the file is
+inspected and stored (`storage.store`); the upload then names the stored file, or keeps in
+words why it was refused, and the temporary file is removed.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import fcntl
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -27,22 +21,15 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import http_date
 
-from apps.centres.roles import Cap
-
-from .files import CHUNK, FileRejected, check_name, check_size, inspect, max_upload_bytes, store
 from .models import StoredFile, Upload
+from .sniffing import Rejected, check_name, check_size
+from .storage import CHUNK, FileRejected, inspect, max_upload_bytes, store
 
 logger = logging.getLogger(__name__)
 
-TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,termination,expiration"
 UPLOAD_LIFETIME = timedelta(hours=24)  # from the last bytes received
-UPLOAD_CAPABILITIES = frozenset({Cap.OWN_PORTFOLIO, Cap.ASSESS, Cap.MANAGE_CENTRE})
 
 
 def temp_dir() -> Path:
@@ -71,8 +58,8 @@ def upload_create(*, centre: Any, user: Any, filename: str, length: int) -> Uplo
     """Start an upload, refusing at once a bad name, an empty file or one over the limit."""
     try:
         check_name(filename)
-        check_size(length, filename)
-    except FileRejected as rejected:
+        check_size(length, filename, limit=max_upload_bytes())
+    except Rejected as rejected:
         raise UploadError(413 if rejected.code == "too_large" else 400, rejected.reason, rejected.code) from None
     now = timezone.now()
     with transaction.atomic():
@@ -178,6 +165,20 @@ def upload_finish(*, upload: Upload) -> StoredFile:
     return stored
 
 
+def upload_settle(*, upload: Upload) -> None:
+    """Where the upload got to, made sure of: the file on disk and the offset agree, or UploadError says why not."""
+    if upload.error:
+        raise UploadError(410, upload.error, "refused")
+    if upload.stored_file_id is None:
+        with _locked(upload) as handle:
+            if handle is None:
+                if temp_path(upload).exists():
+                    # A request is still writing or storing it: the offset is not settled (the client retries).
+                    raise UploadError(423, "This upload is busy with another request. Try again in a moment.", "locked")
+            else:
+                _reconcile(upload, handle)
+
+
 def upload_abandon(*, upload: Upload) -> None:
     """Stop an upload: its bytes are deleted. A file already stored from it stays."""
     with _locked(upload, wait=True):
@@ -205,152 +206,3 @@ def uploads_expire(*, now: datetime | None = None) -> int:
                 path.unlink(missing_ok=True)
                 count += 1
     return count
-
-
-# --- Views -----------------------------------------------------------------------------------
-
-
-def _tus_response(status: int, upload: Upload | None = None, **headers: str) -> HttpResponse:
-    response = HttpResponse(status=status)
-    response["Tus-Resumable"] = TUS_VERSION
-    response["Cache-Control"] = "no-store"
-    if upload is not None:
-        response["Upload-Offset"] = str(upload.offset)
-        response["Upload-Length"] = str(upload.length)
-        if not upload.is_complete:
-            response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
-        if upload.stored_file_id:
-            response["Attest-File-Id"] = str(upload.stored_file_id)
-            response["Attest-File-Sha256"] = upload.stored_file.sha256
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
-def _error_response(error: UploadError, upload: Upload | None = None) -> HttpResponse:
-    response = _tus_response(error.status)
-    response["Content-Type"] = "application/json"
-    response.content = json.dumps({"error": error.message, "code": error.code})
-    if upload is not None and error.status == 409:
-        response["Upload-Offset"] = str(upload.offset)
-    if error.status == 412:
-        response["Tus-Version"] = TUS_VERSION
-    return response
-
-
-def _options() -> HttpResponse:
-    return _tus_response(
-        204, Tus_Version=TUS_VERSION, Tus_Extension=TUS_EXTENSIONS, Tus_Max_Size=str(max_upload_bytes())
-    )
-
-
-def _check_request(request: HttpRequest) -> Any:
-    """The acting membership, or UploadError: signed in, allowed to upload, speaking tus 1.0.0."""
-    membership = getattr(request, "membership", None)
-    if not request.user.is_authenticated or membership is None:
-        raise UploadError(403, "You are not signed in any more. Sign in again, then add the file again.", "signed_out")
-    if not any(membership.can(cap) for cap in UPLOAD_CAPABILITIES):
-        raise UploadError(403, "Your role in this centre does not allow uploading files.", "forbidden")
-    if request.headers.get("Tus-Resumable") != TUS_VERSION:
-        raise UploadError(412, f"This server speaks tus {TUS_VERSION}.", "tus_version")
-    return membership
-
-
-def parse_metadata(header: str) -> dict[str, str]:
-    """Upload-Metadata: comma-separated `key base64(value)` pairs."""
-    metadata: dict[str, str] = {}
-    for pair in filter(None, (part.strip() for part in header.split(","))):
-        key, _, encoded = pair.partition(" ")
-        try:
-            metadata[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise UploadError(400, "The file's details (its name and type) could not be read.", "metadata") from None
-    return metadata
-
-
-def _non_negative(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isascii() and value.isdigit() else None
-
-
-def upload_collection(request: HttpRequest) -> HttpResponse:
-    """POST /files/uploads/: create an upload. OPTIONS: what this server supports."""
-    if request.method == "OPTIONS":
-        return _options()
-    if request.method != "POST":
-        response = _tus_response(405)
-        response["Allow"] = "OPTIONS, POST"
-        return response
-    try:
-        membership = _check_request(request)
-        if "Upload-Defer-Length" in request.headers:
-            raise UploadError(400, "Uploads must say their size when they start.", "deferred_length")
-        length = _non_negative(request.headers.get("Upload-Length"))
-        if length is None:
-            raise UploadError(400, "The upload did not say how big the file is.", "no_length")
-        metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
-        upload = upload_create(
-            centre=membership.centre, user=request.user, filename=metadata.get("filename", ""), length=length
-        )
-    except UploadError as error:
-        return _error_response(error)
-    return _tus_response(201, upload, Location=reverse("upload_detail", args=[upload.pk]))
-
-
-def upload_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    """HEAD: where the upload got to. PATCH: more bytes. DELETE: abandon it."""
-    if request.method == "OPTIONS":
-        return _options()
-    if request.method not in {"HEAD", "PATCH", "DELETE"}:
-        response = _tus_response(405)
-        response["Allow"] = "OPTIONS, HEAD, PATCH, DELETE"
-        return response
-    upload = None
-    try:
-        membership = _check_request(request)
-        upload = (
-            Upload.objects.select_related("stored_file", "centre", "user")
-            .filter(pk=pk, user=request.user, centre=membership.centre_id, expires_at__gt=timezone.now())
-            .first()
-        )
-        if upload is None:
-            raise UploadError(404, "This upload is no longer here. Start it again.", "not_found")
-        if request.method == "HEAD":
-            return _head(upload)
-        if request.method == "DELETE":
-            upload_abandon(upload=upload)
-            return _tus_response(204)
-        return _patch(request, upload)
-    except UploadError as error:
-        response = _error_response(error, upload)
-        if request.method == "HEAD":
-            response.content = b""  # a HEAD answer has no body; the status says it
-        return response
-
-
-def _head(upload: Upload) -> HttpResponse:
-    if upload.error:
-        raise UploadError(410, upload.error, "refused")
-    if upload.stored_file_id is None:
-        with _locked(upload) as handle:
-            if handle is None:
-                if temp_path(upload).exists():
-                    # A request is still writing or storing it: the offset is not settled (the client retries).
-                    raise UploadError(423, "This upload is busy with another request. Try again in a moment.", "locked")
-            else:
-                _reconcile(upload, handle)
-    return _tus_response(200, upload)
-
-
-def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:
-    if request.content_type != "application/offset+octet-stream":
-        raise UploadError(415, "Upload chunks must be sent as application/offset+octet-stream.", "content_type")
-    offset = _non_negative(request.headers.get("Upload-Offset"))
-    if offset is None:
-        raise UploadError(400, "The chunk did not say where in the file it belongs.", "no_offset")
-    content_length = _non_negative(request.META.get("CONTENT_LENGTH") or None)
-    if content_length is None:
-        raise UploadError(411, "The chunk did not say how long it is.", "no_content_length")
-    # request.read() streams from the connection; request.body would hold it all in memory.
-    upload_append(upload=upload, stream=request, offset=offset, content_length=content_length)
-    upload.refresh_from_db()
-    return _tus_response(204, upload)

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from . import downloads, uploads
+from . import downloads, upload_views
 
 urlpatterns = [
-    path("uploads/", uploads.upload_collection, name="upload_create"),
-    path("uploads/<uuid:pk>/", uploads.upload_detail, name="upload_detail"),
+    path("uploads/", upload_views.upload_collection, name="upload_create"),
+    path("uploads/<uuid:pk>/", upload_views.upload_detail, name="upload_detail"),
     path("<int:pk>/", downloads.file_download, name="file_download"),
     path("<int:pk>/view/", downloads.file_view, name="file_view"),
     path("<int:pk>/thumbnail/", downloads.file_thumbnail, name="file_thumbnail"),

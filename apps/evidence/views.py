@@ -5,56 +5,29 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
-from apps.centres.roles import Cap
+from apps.core.lists import list_page
+from apps.learners.access import enrolment_get
 from apps.learners.models import Enrolment
-from apps.learners.selectors import enrolment_get, enrolments_visible
-from apps.qualifications.models import LearningOutcome, Unit
+from apps.learners.selectors import own_enrolments
+from apps.qualifications.selectors import qualification_tree
 
-from . import exports, files, selectors, services
+from . import access, exports, services, storage
+from .filters import PortfolioFilter
 from .forms import EvidenceForm, SubmitForm
-from .models import Evidence, EvidenceFile, EvidenceVersion
-
-
-def _is_owner(request: HttpRequest, enrolment: Enrolment) -> bool:
-    """Only the learner whose portfolio it is changes it."""
-    return (
-        request.membership is not None
-        and request.membership.can(Cap.OWN_PORTFOLIO)
-        and enrolment.learner.user_id == request.user.pk
-    )
-
-
-def _require_owner(request: HttpRequest, enrolment: Enrolment) -> None:
-    if not _is_owner(request, enrolment):
-        raise PermissionDenied("Only the learner changes their own portfolio.")
-
-
-def _learners_own(evidence: Evidence) -> bool:
-    """Records an assessor or witness made (observations, testimony) are not the learner's to change."""
-    return evidence.created_by_id == evidence.enrolment.learner.user_id
-
-
-def _require_may_change(request: HttpRequest, evidence: Evidence) -> None:
-    _require_owner(request, evidence.enrolment)
-    if not _learners_own(evidence):
-        raise PermissionDenied("This record was made by your assessor or a witness; only they can change it.")
+from .models import Evidence, EvidenceFile
+from .signals import evidence_opened_by_learner
 
 
 @login_required
 def portfolio_home(request: HttpRequest) -> HttpResponse:
     """A learner's way in: straight to the portfolio when there is one enrolment."""
-    enrolments = list(
-        enrolments_visible(membership=request.membership)
-        .filter(learner__user=request.user)
-        .select_related("qualification")
-    )
+    enrolments = list(own_enrolments(membership=request.membership))
     if len(enrolments) == 1:
         return redirect("portfolio", enrolment=enrolments[0].pk)
     return render(request, "evidence/portfolio_home.html", {"enrolments": enrolments})
@@ -63,50 +36,36 @@ def portfolio_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def portfolio(request: HttpRequest, enrolment: int) -> HttpResponse:
     enrolment_obj = enrolment_get(membership=request.membership, pk=enrolment)
-    evidence = (
-        Evidence.objects.filter(enrolment=enrolment_obj)
-        .select_related("current")
-        .annotate(file_count=Count("current__evidence_files"))
-        .order_by("-current__evidence_date", "-id")
+    is_owner = access.owns_portfolio(request.membership, enrolment_obj)
+    # The learner works on their current versions; everyone else sees what was submitted.
+    v = "current" if is_owner else "shared_version"
+    filters = PortfolioFilter(
+        request.GET,
+        queryset=access.evidence_visible(membership=request.membership).filter(enrolment=enrolment_obj),
+        version=v,
+        qualification_id=enrolment_obj.qualification_id,
     )
-    q = request.GET.get("q", "").strip()
-    method = request.GET.get("method", "")
-    status = request.GET.get("status", "")
-    unit = request.GET.get("unit", "")
-    if q:
-        evidence = evidence.filter(
-            Q(current__title__icontains=q) | Q(current__description__icontains=q) | Q(current__text__icontains=q)
-        )
-    if method in Evidence.Method.values:
-        evidence = evidence.filter(current__method=method)
-    if status in Evidence.Status.values:
-        evidence = evidence.filter(status=status)
-    if unit.isdigit():
-        evidence = evidence.filter(current__suggested_criteria__unit_id=int(unit)).distinct()
-    page = Paginator(evidence, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    evidence = (
+        filters.qs.select_related(v)
+        .annotate(file_count=Count(f"{v}__evidence_files"))
+        .order_by(f"-{v}__evidence_date", "-id")
+    )
+    listed = list_page(request, evidence, per_page=25)
+    page = listed.page
+    for row in page:
+        row.shown = getattr(row, v)
     return render(
         request,
         "evidence/portfolio.html",
         {
             "enrolment": enrolment_obj,
             "page": page,
-            "is_owner": _is_owner(request, enrolment_obj),
-            "can_export": exports.can_export(request.membership, enrolment_obj),
-            "units": Unit.objects.filter(qualification=enrolment_obj.qualification_id).only("id", "number", "title"),
-            "methods": Evidence.Method.choices,
-            "statuses": Evidence.Status.choices,
-            "filters": {"q": q, "method": method, "status": status, "unit": unit},
-            "query": query.urlencode(),
+            "is_owner": is_owner,
+            "can_export": access.may_export(request.membership, enrolment_obj),
+            "form": filters.form,
+            "filtering": filters.form.has_changed(),
+            "query": listed.query,
         },
-    )
-
-
-def _criteria_tree(enrolment: Enrolment):
-    """Units of the qualification with outcomes and criteria, for the suggestion checkboxes."""
-    return Unit.objects.filter(qualification=enrolment.qualification_id).prefetch_related(
-        Prefetch("outcomes", queryset=LearningOutcome.objects.prefetch_related("criteria"))
     )
 
 
@@ -149,7 +108,7 @@ def _evidence_form_page(request, *, enrolment: Enrolment, evidence: Evidence | N
         request,
         "evidence/evidence_form.html",
         {
-            "form": form, "enrolment": enrolment, "evidence": evidence, "units": _criteria_tree(enrolment),
+            "form": form, "enrolment": enrolment, "evidence": evidence, "units": qualification_tree(enrolment.qualification_id),
             "about_fields": [form[name] for name in ("title", "evidence_date", "method", "context", "description", "text")],
             "selected": selected, "chosen_files": chosen_files, "show_confirm": form.needs_confirmation,
         },
@@ -163,8 +122,8 @@ def _with_plain_uploads(request: HttpRequest, enrolment: Enrolment):
     errors = []
     for uploaded in request.FILES.getlist("upload"):
         try:
-            stored = files.store_upload(uploaded_file=uploaded, centre=enrolment.centre, uploaded_by=request.user)
-        except files.FileRejected as exc:
+            stored = storage.store_upload(uploaded_file=uploaded, centre=enrolment.centre, uploaded_by=request.user)
+        except storage.FileRejected as exc:
             errors.append(exc.reason)
         else:
             data.appendlist("files", str(stored.pk))
@@ -174,14 +133,14 @@ def _with_plain_uploads(request: HttpRequest, enrolment: Enrolment):
 @login_required
 def evidence_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     enrolment_obj = enrolment_get(membership=request.membership, pk=enrolment)
-    _require_owner(request, enrolment_obj)
+    if not access.owns_portfolio(request.membership, enrolment_obj):
+        raise PermissionDenied("Only the learner adds evidence to their portfolio.")
     return _evidence_form_page(request, enrolment=enrolment_obj, evidence=None)
 
 
 @login_required
 def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    _require_may_change(request, evidence)
+    evidence = access.evidence_get_for_changing(membership=request.membership, pk=pk)
     if evidence.status == Evidence.Status.SUBMITTED:
         messages.info(request, "Submitted evidence waits for your assessor. Withdraw it first to change it.")
         return redirect("evidence_detail", pk=evidence.pk)
@@ -190,31 +149,33 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    versions = (
-        EvidenceVersion.objects.filter(evidence=evidence)
+    evidence = access.evidence_get(membership=request.membership, pk=pk)
+    membership = request.membership
+    versions = list(
+        access.versions_shown(membership, evidence)
         .prefetch_related(
             Prefetch("evidence_files", queryset=EvidenceFile.objects.select_related("file")),
             Prefetch("suggested_criteria", queryset=_criteria_with_units()),
         )
         .order_by("-number")
     )
-    versions = list(versions)
-    if _is_owner(request, evidence.enrolment):
-        from apps.assessment.services import feedback_mark_read
-
-        feedback_mark_read(evidence=evidence, actor=request.user)
+    shown = access.version_shown(membership, evidence)
+    is_owner = access.is_owner(membership, evidence)
+    if is_owner:
+        evidence_opened_by_learner.send(sender=Evidence, evidence=evidence, user=request.user)
     return render(
         request,
         "evidence/evidence_detail.html",
         {
             "evidence": evidence,
             "enrolment": evidence.enrolment,
-            "current": next(v for v in versions if v.pk == evidence.current_id),
-            "history": [v for v in versions if v.pk != evidence.current_id],
-            "is_owner": _is_owner(request, evidence.enrolment),
-            "may_change": _is_owner(request, evidence.enrolment) and _learners_own(evidence),
-            "learners_own": _learners_own(evidence),
+            "current": next(v for v in versions if v.pk == shown.pk),
+            "history": [v for v in versions if v.pk != shown.pk],
+            "is_owner": is_owner,
+            "may_change": access.may_change(membership, evidence),
+            "learners_own": access.learners_own(evidence),
+            # The learner is changing a referred or withdrawn piece: others see what was submitted.
+            "being_revised": not is_owner and shown.pk != evidence.current_id,
         },
     )
 
@@ -227,8 +188,7 @@ def _criteria_with_units():
 
 @login_required
 def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    _require_may_change(request, evidence)
+    evidence = access.evidence_get_for_changing(membership=request.membership, pk=pk)
     form = SubmitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -248,8 +208,7 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = selectors.evidence_get(membership=request.membership, pk=pk)
-    _require_may_change(request, evidence)
+    evidence = access.evidence_get_for_changing(membership=request.membership, pk=pk)
     try:
         services.evidence_withdraw(evidence=evidence, actor=request.user)
     except ValidationError as exc:
@@ -266,10 +225,10 @@ def evidence_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def export_request(request: HttpRequest, enrolment: int) -> HttpResponse:
     enrolment_obj = enrolment_get(membership=request.membership, pk=enrolment)
-    if not exports.can_export(request.membership, enrolment_obj):
+    if not access.may_export(request.membership, enrolment_obj):
         raise PermissionDenied("Only the learner or a centre admin exports a portfolio.")
     export = exports.portfolio_export_request(
-        enrolment=enrolment_obj, membership=request.membership, base_url=request.build_absolute_uri("/")
+        enrolment=enrolment_obj, actor=request.user, base_url=request.build_absolute_uri("/")
     )
     messages.info(request, "The export is being built. This page shows its progress; you will also get an email.")
     return redirect("portfolio_export", pk=export.pk)
@@ -277,17 +236,17 @@ def export_request(request: HttpRequest, enrolment: int) -> HttpResponse:
 
 @login_required
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    export = exports.export_get(membership=request.membership, pk=pk)
+    export = access.export_get(membership=request.membership, pk=pk)
     template = "evidence/export_status.html" if request.htmx else "evidence/export.html"
     return render(request, template, {"export": export})
 
 
 @login_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    from django.http import FileResponse, Http404
     from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
 
-    export = exports.export_get(membership=request.membership, pk=pk)
+    export = access.export_get(membership=request.membership, pk=pk)
     if export.status != export.Status.READY:
         raise Http404("This export is not ready.")
     name = f"portfolio-{export.enrolment.learner.full_name}-{export.created_at:%Y-%m-%d}.zip".replace(" ", "-")

@@ -3,26 +3,19 @@ centre's own pages, whose services write the audit trail."""
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import Enrolment, Learner, LearnerImport, PlannedUnit, PriorAchievement
 
 
-class PlannedUnitInline(admin.TabularInline):
+class PlannedUnitInline(ReadOnlyTabularInline):
     model = PlannedUnit
     fields = ["unit", "source", "added_by", "added_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class PriorAchievementInline(PlannedUnitInline):
+class PriorAchievementInline(ReadOnlyTabularInline):
     model = PriorAchievement
     fields = ["unit", "route", "reference", "achieved_on", "recorded_by", "recorded_at"]
-    readonly_fields = fields
 
 
 @admin.register(Learner)

@@ -21,9 +21,9 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from .models import Enrolment, Learner
 from apps.core.signatures import same_name
 
+from .models import Enrolment, Learner
 from .rules import date_of_birth_problem, enrolment_dates_problem, qualification_closed_reason
 from .uln import normalise_uln, uln_problem
 

@@ -1,4 +1,4 @@
-"""Demo learners and enrolments, called by apps.core.demo.seed_demo after the demo people.
+"""Demo learners and enrolments, called by apps.demo.seed.seed_demo after the demo people.
 
 Idempotent: a learner record or enrolment that exists is left as it is. Enrolments need
 the catalogue (`load_catalogue`, which `make run` runs before `seed_demo`); without it the
@@ -7,6 +7,7 @@ learners are still recorded and the enrolments are skipped.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -45,7 +46,7 @@ DEMO_LEARNERS = (
     DemoLearner("northgate", "learner@other.test", "Oscar Learner", date(1999, 6, 21), "2000000001", "NGC-1001",
                 "600/9662/7", "PEA-NGC-1001"),
 )
-# People this module adds to the demo (the others come from apps.core.demo).
+# People this module adds to the demo (the others come from apps.demo.seed).
 NEW_PEOPLE = {"learner2@demo.test": ("demo", "Liam Learner")}
 
 
@@ -65,8 +66,8 @@ def seed_learners(*, password: str, today: date | None = None) -> list[str]:
             user.set_password(password)
             user.save(update_fields=["password"])
         membership, _ = Membership.objects.get_or_create(centre=centre, user=user)
-        if not membership.is_learner or not membership.is_active:
-            membership.is_learner = True
+        if not membership.roleset.learner or not membership.is_active:
+            membership.set_roles(dataclasses.replace(membership.roleset, learner=True))
             membership.is_active = True
             membership.save()
         refreshed.append(email)
@@ -78,10 +79,12 @@ def seed_learners(*, password: str, today: date | None = None) -> list[str]:
 def _seed_one(spec: DemoLearner, today: date) -> None:
     User = get_user_model()
     centre = Centre.objects.get(slug=spec.centre_slug)
+    # Learners and enrolments are the centre admin's to make, here as in the pages.
+    admin = Membership.objects.filter(centre=centre, is_admin=True, is_active=True).select_related("user").first().user
     learner = Learner.objects.filter(centre=centre, email=spec.email).first()
     if learner is None:
         learner = learner_create(
-            centre=centre, actor=None, full_name=spec.full_name, email=spec.email, date_of_birth=spec.date_of_birth,
+            centre=centre, actor=admin, full_name=spec.full_name, email=spec.email, date_of_birth=spec.date_of_birth,
             uln=spec.uln, mis_reference=spec.mis_reference, base_url="http://localhost/",
         ).learner
     qualification = Qualification.objects.filter(number=spec.qualification, is_current=True).first()
@@ -92,7 +95,7 @@ def _seed_one(spec: DemoLearner, today: date) -> None:
     start = today - timedelta(days=60)
     enrolment = enrolment_create(
         learner=learner,
-        actor=None,
+        actor=admin,
         qualification=qualification,
         start_date=start,
         planned_end_date=start + timedelta(days=365),
@@ -101,7 +104,7 @@ def _seed_one(spec: DemoLearner, today: date) -> None:
         iqa=User.objects.filter(email=spec.iqa).first() if spec.iqa else None,
         today=today,
     )
-    enrolment_plan_set(enrolment=enrolment, actor=None, unit_ids=_achieving_plan(enrolment))
+    enrolment_plan_set(enrolment=enrolment, actor=admin, unit_ids=_achieving_plan(enrolment))
 
 
 def _achieving_plan(enrolment: Enrolment) -> set[int]:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-
-from apps.core.widgets import DateInput
 from django.contrib.auth import get_user_model
 
 from apps.centres.models import Centre
+from apps.core.widgets import DateInput
 from apps.qualifications.models import Qualification, Unit
 
 from .models import PriorAchievement

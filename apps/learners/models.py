@@ -19,7 +19,8 @@ class Learner(models.Model):
     email = models.EmailField()
     date_of_birth = models.DateField(null=True, blank=True)
     # Unique Learner Number: 10 digits with the Learning Records Service check digit.
-    uln = models.CharField("ULN", max_length=10, null=True, blank=True)
+    # NULL, not "": the per-centre uniqueness of ULNs must not count learners without one.
+    uln = models.CharField("ULN", max_length=10, null=True, blank=True)  # noqa: DJ001
     mis_reference = models.CharField("MIS reference", max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -74,6 +75,8 @@ class Enrolment(models.Model):
 class PlannedUnit(models.Model):
     """A unit the learner means to achieve for this enrolment (mandatory ones are added for them)."""
 
+    centre_via = "enrolment"
+
     class Source(models.TextChoices):
         MANDATORY = "mandatory", "Mandatory"
         CHOSEN = "chosen", "Chosen"
@@ -93,6 +96,8 @@ class PlannedUnit(models.Model):
 
 class PriorAchievement(models.Model):
     """A unit achieved elsewhere that counts towards this enrolment: credit transfer, RPL or exemption."""
+
+    centre_via = "enrolment"
 
     class Route(models.TextChoices):
         CREDIT_TRANSFER = "credit_transfer", "Credit transfer"

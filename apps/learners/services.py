@@ -25,7 +25,7 @@ from apps.centres.services import invitation_create, membership_change_roles
 from apps.qualifications.engine import Achieved, Verdict, evaluate
 from apps.qualifications.models import Qualification, Unit
 
-from . import csv_import
+from . import access, csv_import
 from .models import Enrolment, Learner, LearnerImport, PlannedUnit, PriorAchievement
 from .rules import (
     date_of_birth_problem,
@@ -88,6 +88,7 @@ def learner_create(
     already belong to the centre they gain the learner role and need no invitation;
     otherwise they are invited and join by signing in.
     """
+    access.require_manager(actor, centre.pk)
     email = email.strip().lower()
     full_name = " ".join(full_name.split())
     uln = normalise_uln(uln)
@@ -121,7 +122,7 @@ def learner_create(
     )
     membership = Membership.objects.filter(centre=centre, user=user).first() if user else None
     if membership is not None:
-        if not membership.is_learner:
+        if not membership.roleset.learner:
             membership_change_roles(
                 membership=membership, actor=actor, roles=dataclasses.replace(membership.roleset, learner=True)
             )
@@ -145,6 +146,7 @@ def learner_update(
 ) -> Learner:
     """Correct a learner's details. A changed ULN is its own audit event (it identifies the
     learner to awarding organisations); the other changes are one `learner.updated`."""
+    access.require_manager(actor, learner.centre_id)
     learner = Learner.objects.select_for_update().get(pk=learner.pk)
     email = email.strip().lower()
     full_name = " ".join(full_name.split())
@@ -183,6 +185,7 @@ def learner_update(
 @transaction.atomic
 def learner_invite(*, learner: Learner, actor, base_url: str):
     """Send (again) the invitation to join the centre as a learner."""
+    access.require_manager(actor, learner.centre_id)
     if Membership.objects.filter(centre_id=learner.centre_id, user__email__iexact=learner.email).exists():
         raise ValidationError(f"{learner.full_name} already belongs to {learner.centre.name}: no invitation is needed.")
     return invitation_create(
@@ -282,6 +285,7 @@ def enrolment_create(
 
     Every unit of the qualification's mandatory groups goes into the plan straight away.
     """
+    access.require_manager(actor, learner.centre_id)
     today = today or timezone.localdate()
     assessors = list(assessors)
     reason = qualification_closed_reason(qualification, today)
@@ -347,6 +351,7 @@ def enrolment_update(
     iqa,
 ) -> Enrolment:
     """Change an enrolment's details; a change of assessors or IQA is its own audit event."""
+    access.require_manager(actor, enrolment.centre_id)
     enrolment = Enrolment.objects.select_for_update().select_related("learner__centre").get(pk=enrolment.pk)
     assessors = list(assessors)
     _check_dates(start_date, planned_end_date)
@@ -398,6 +403,7 @@ def enrolment_plan_set(*, enrolment: Enrolment, actor, unit_ids: Iterable[int]) 
     enrolment = Enrolment.objects.select_for_update().select_related("qualification").get(pk=enrolment.pk)
     _plan_editable(enrolment)
     wanted = set(unit_ids)
+    access.require_plan_changer(actor, enrolment)
     units = {unit.pk: unit for unit in Unit.objects.filter(qualification=enrolment.qualification)}
     foreign = wanted - set(units)
     if foreign:
@@ -455,6 +461,7 @@ def prior_achievement_record(
 ) -> PriorAchievement:
     """Record a unit achieved elsewhere (credit transfer, RPL or exemption): it counts
     towards the rules like an assessed unit."""
+    access.require_manager(actor, enrolment.centre_id)
     enrolment = Enrolment.objects.select_for_update().select_related("qualification").get(pk=enrolment.pk)
     _plan_editable(enrolment)
     problems: dict[str, str] = {}
@@ -486,6 +493,7 @@ def prior_achievement_record(
 @transaction.atomic
 def prior_achievement_remove(*, prior: PriorAchievement, actor) -> None:
     """Remove a unit recorded in error; the audit event keeps what it said."""
+    access.require_manager(actor, prior.enrolment.centre_id)
     enrolment = Enrolment.objects.select_for_update().get(pk=prior.enrolment_id)
     _plan_editable(enrolment)
     payload = {
@@ -527,6 +535,7 @@ def enrolment_plan_verdict(enrolment: Enrolment) -> Verdict:
 def learner_import_create(*, centre: Centre, actor, filename: str, data: bytes) -> LearnerImport:
     """Keep an uploaded CSV's rows for the preview. Raises ValidationError when the file as
     a whole cannot be read (then nothing is kept)."""
+    access.require_manager(actor, centre.pk)
     try:
         parsed = csv_import.read_csv(data)
     except csv_import.CsvProblem as exc:
@@ -560,6 +569,7 @@ def learner_import_apply(
     only the good rows. Rows already here are left alone, so importing the same file
     again creates nothing twice.
     """
+    access.require_manager(actor, learner_import.centre_id)
     today = today or timezone.localdate()
     learner_import = LearnerImport.objects.select_for_update().get(pk=learner_import.pk)
     if learner_import.status == LearnerImport.Status.APPLIED:

@@ -3,23 +3,22 @@ selector, check, bind the form, call the service, redirect with a message."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.centres.access import manager_required
 from apps.centres.models import Invitation, Membership
-from apps.centres.permissions import capability_required
-from apps.centres.roles import Cap
+from apps.core.lists import list_page
 from apps.qualifications.engine import TooManyChoices, describe_rules
 
-from . import csv_import, selectors, services
+from . import access, csv_import, selectors, services
+from .filters import LearnerFilter
 from .forms import (
     EnrolmentCreateForm,
     EnrolmentDetailsForm,
@@ -29,7 +28,6 @@ from .forms import (
     PriorAchievementForm,
 )
 from .models import Enrolment, LearnerImport
-from .permissions import PLAN_READERS, any_capability_required, can_change_plan
 from .rules import qualification_name
 
 
@@ -51,27 +49,19 @@ def _base_url(request: HttpRequest) -> str:
 # --- learners ----------------------------------------------------------------------------
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@manager_required
 def learner_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    qualification = request.GET.get("qualification", "").strip()
-    learners = selectors.learners_of_centre(membership=request.membership, q=q, qualification=qualification)
-    page = Paginator(learners, 50).get_page(request.GET.get("page"))
-    offered = (
-        Enrolment.objects.filter(centre=request.centre)
-        .values_list("qualification__number", flat=True)
-        .distinct()
-        .order_by("qualification__number")
-    )
-    query = urlencode({key: value for key, value in (("q", q), ("qualification", qualification)) if value})
+    filters = LearnerFilter(request.GET, queryset=selectors.learners_of_centre(membership=request.membership))
+    listed = list_page(request, filters.qs, per_page=50)
+    page = listed.page
     return render(
         request,
         "learners/list.html",
-        {"page": page, "q": q, "qualification": qualification, "numbers": list(offered), "query": query},
+        {"form": filters.form, "page": page, "query": listed.query, "searching": filters.form.has_changed()},
     )
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@manager_required
 def learner_create(request: HttpRequest) -> HttpResponse:
     form = LearnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -96,9 +86,9 @@ def learner_create(request: HttpRequest) -> HttpResponse:
     return render(request, "learners/learner_form.html", {"form": form, "learner": None})
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    learner = selectors.learner_get(membership=request.membership, pk=pk)
+    learner = access.learner_get_for_managing(membership=request.membership, pk=pk)
     membership = Membership.objects.filter(centre=request.centre, user__email__iexact=learner.email).first()
     invitation = (
         Invitation.objects.filter(
@@ -119,9 +109,9 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def learner_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    learner = selectors.learner_get(membership=request.membership, pk=pk)
+    learner = access.learner_get_for_managing(membership=request.membership, pk=pk)
     initial = {
         "full_name": learner.full_name,
         "email": learner.email,
@@ -144,9 +134,9 @@ def learner_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def learner_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    learner = selectors.learner_get(membership=request.membership, pk=pk)
+    learner = access.learner_get_for_managing(membership=request.membership, pk=pk)
     try:
         services.learner_invite(learner=learner, actor=request.user, base_url=_base_url(request))
     except ValidationError as exc:
@@ -159,9 +149,9 @@ def learner_invite(request: HttpRequest, pk: int) -> HttpResponse:
 # --- enrolments --------------------------------------------------------------------------
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def enrolment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    learner = selectors.learner_get(membership=request.membership, pk=pk)
+    learner = access.learner_get_for_managing(membership=request.membership, pk=pk)
     today = timezone.localdate()
     form = EnrolmentCreateForm(request.POST or None, centre=request.centre, today=today)
     if request.method == "POST" and form.is_valid():
@@ -179,9 +169,9 @@ def enrolment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "learners/enrolment_form.html", {"form": form, "learner": learner, "enrolment": None})
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def enrolment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    enrolment = selectors.enrolment_get(membership=request.membership, pk=pk)
+    enrolment = access.enrolment_get_for_managing(membership=request.membership, pk=pk)
     initial = {
         "registration_number": enrolment.registration_number,
         "start_date": enrolment.start_date,
@@ -250,8 +240,8 @@ def _plan_context(request: HttpRequest, enrolment: Enrolment) -> dict:
     titles = {u.number: u.title for u in units}
     ignored = [(number, titles.get(number, ""), reason) for number, reason in verdict.ignored] if verdict else []
     membership = request.membership
-    can_edit = can_change_plan(membership, enrolment) and enrolment.status == Enrolment.Status.ACTIVE
-    is_admin = membership.can(Cap.MANAGE_CENTRE)
+    can_edit = access.may_change_plan(membership, enrolment) and enrolment.status == Enrolment.Status.ACTIVE
+    is_admin = access.may_manage_learners(membership)
     prior_form = None
     if is_admin and enrolment.status == Enrolment.Status.ACTIVE:
         free = qualification.units.exclude(pk__in=list(prior)).order_by("position")
@@ -266,18 +256,20 @@ def _plan_context(request: HttpRequest, enrolment: Enrolment) -> dict:
         "rule_lines": describe_rules(qualification.rules()) if qualification.rules_in_source else [],
         "can_edit": can_edit,
         "is_admin": is_admin,
-        "is_own": enrolment.learner.user_id == request.user.pk,
+        "is_own": access.is_learner_of(request.user.pk, enrolment),
         "prior": list(prior.values()),
         "prior_form": prior_form,
         "planned_credits": sum(u.credits for u in units if u.pk in planned or u.pk in prior),
     }
 
 
-@any_capability_required(*PLAN_READERS)
+@login_required
 def enrolment_plan(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = selectors.enrolment_for_plan(membership=request.membership, pk=pk)
+    if not access.may_read_enrolment(request.membership):
+        raise PermissionDenied("Your role in this centre does not allow this.")
     if request.method == "POST":
-        if not can_change_plan(request.membership, enrolment):
+        if not access.may_change_plan(request.membership, enrolment):
             raise PermissionDenied("Only the learner and centre admins change a unit plan.")
         try:
             unit_ids = {int(value) for value in request.POST.getlist("units")}
@@ -295,9 +287,11 @@ def enrolment_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def prior_achievement_add(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = selectors.enrolment_for_plan(membership=request.membership, pk=pk)
+    if not access.may_manage_learners(request.membership):
+        raise PermissionDenied("Only centre admins record units achieved elsewhere.")
     form = PriorAchievementForm(request.POST, units=enrolment.qualification.units.all())
     if form.is_valid():
         try:
@@ -315,9 +309,9 @@ def prior_achievement_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def prior_achievement_remove(request: HttpRequest, pk: int, prior_pk: int) -> HttpResponse:
-    enrolment = selectors.enrolment_get(membership=request.membership, pk=pk)
+    enrolment = access.enrolment_get_for_managing(membership=request.membership, pk=pk)
     prior = get_object_or_404(enrolment.prior_achievements.select_related("unit"), pk=prior_pk)
     try:
         services.prior_achievement_remove(prior=prior, actor=request.user)
@@ -331,7 +325,7 @@ def prior_achievement_remove(request: HttpRequest, pk: int, prior_pk: int) -> Ht
 # --- CSV import --------------------------------------------------------------------------
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@manager_required
 def learner_import(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -355,9 +349,9 @@ def learner_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def learner_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    learner_import = selectors.learner_import_get(membership=request.membership, pk=pk)
+    learner_import = access.learner_import_get(membership=request.membership, pk=pk)
     checks = []
     if learner_import.status == LearnerImport.Status.PREVIEW:
         checks = csv_import.analyse(centre=learner_import.centre, rows=learner_import.rows, today=timezone.localdate())
@@ -382,9 +376,9 @@ def learner_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.MANAGE_CENTRE)
+@login_required
 def learner_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    learner_import = selectors.learner_import_get(membership=request.membership, pk=pk)
+    learner_import = access.learner_import_get(membership=request.membership, pk=pk)
     form = ImportApplyForm(request.POST)
     form.is_valid()
     try:

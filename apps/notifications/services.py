@@ -9,16 +9,20 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from . import access
 from .models import Notification
 
 
 def notify(*, recipients: Iterable, centre, subject: str, body: str = "", url: str = "", exclude=None) -> list[Notification]:
-    """Notify each recipient (once, skipping `exclude`, usually the person acting). Call it
-    inside the service's transaction: the emails go out only if the change commits."""
+    """Notify each recipient (once, skipping `exclude`, usually the person acting, and anyone
+    who is no longer an active member of the centre). Call it inside the service's
+    transaction: the emails go out only if the change commits."""
+    people = [user for user in recipients if user is not None]
+    members = access.active_members({user.pk for user in people}, centre.pk)
     seen: set[int] = set()
     rows = []
-    for user in recipients:
-        if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk) or not user.is_active:
+    for user in people:
+        if user.pk in seen or (exclude is not None and user.pk == exclude.pk) or user.pk not in members:
             continue
         seen.add(user.pk)
         rows.append(Notification(centre=centre, recipient=user, subject=subject[:200], body=body, url=url))
@@ -32,9 +36,12 @@ def notify(*, recipients: Iterable, centre, subject: str, body: str = "", url: s
 
 
 def notifications_email(*, ids: list[int], base_url: str) -> int:
-    """Send the emails of these notifications (Celery). Idempotent: each goes out once."""
+    """Send the emails of these notifications (Celery). Idempotent: each goes out once. Someone
+    deactivated since the notification was made is not emailed."""
     sent = 0
     for note in Notification.objects.filter(pk__in=ids, emailed_at=None).select_related("recipient", "centre"):
+        if not access.active_members([note.recipient_id], note.centre_id):
+            continue
         link = f"\n\n{base_url.rstrip('/')}{note.url}" if note.url else ""
         send_mail(
             subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{note.subject}",

@@ -7,13 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .models import Notification
+from . import access
 from .services import notification_mark_read
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notes = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    notes = access.notifications_visible(request.user).order_by("-created_at", "-id")
     page = Paginator(notes, 30).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 
@@ -22,9 +22,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one as read and go where it points."""
-    note = Notification.objects.filter(recipient=request.user, pk=pk).first()
-    if note is None:
-        return redirect("notifications")
+    note = access.notification_get(user=request.user, pk=pk)
     notification_mark_read(user=request.user, ids=[note.pk])
     target = note.url if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()}) else "/"
     return redirect(target)

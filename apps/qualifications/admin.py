@@ -3,22 +3,16 @@ which versions a changed qualification instead of editing rows enrolments point 
 
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import AssessmentCriterion, LearningOutcome, Qualification, Unit
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(ReadOnlyTabularInline):
     model = Unit
     fields = ["position", "number", "urn", "title", "level", "credits", "group", "kind"]
-    readonly_fields = fields
     ordering = ["position"]
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Qualification)
@@ -30,16 +24,10 @@ class QualificationAdmin(ReadOnlyAdmin):
     inlines = [UnitInline]
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(ReadOnlyTabularInline):
     model = LearningOutcome
     fields = ["position", "number", "title"]
-    readonly_fields = fields
     ordering = ["position"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Unit)

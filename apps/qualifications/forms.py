@@ -19,3 +19,13 @@ class SpecUploadForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("file", exc)
         return cleaned
+
+
+class SpecImportRequestForm(forms.Form):
+    note = forms.CharField(
+        label="Note for platform staff (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, why the catalogue needs this specification now.",
+    )

@@ -31,6 +31,9 @@ SEARCH_CONFIG = "english"
 class Qualification(models.Model):
     """One version of a qualification as published by its awarding organisation."""
 
+    # The qualification catalogue is shared by every centre.
+    shared_across_centres = True
+
     class AwardingOrganisation(models.TextChoices):
         NCFE = "NCFE", "NCFE"
         CITY_AND_GUILDS = "City & Guilds", "City & Guilds"
@@ -140,6 +143,9 @@ class Qualification(models.Model):
 
 
 class Unit(models.Model):
+    # The qualification catalogue is shared by every centre.
+    shared_across_centres = True
+
     class Kind(models.TextChoices):
         COMPETENCE = "competence", "competence"
         KNOWLEDGE = "knowledge", "knowledge"
@@ -182,6 +188,9 @@ class Unit(models.Model):
 class EvidenceRequirement(models.Model):
     """A unit-level coverage item that is not a criterion (e.g. 'busy and quiet periods')."""
 
+    # The qualification catalogue is shared by every centre.
+    shared_across_centres = True
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="evidence_requirements")
     position = models.PositiveIntegerField()
     number = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
@@ -198,6 +207,9 @@ class EvidenceRequirement(models.Model):
 
 
 class LearningOutcome(models.Model):
+    # The qualification catalogue is shared by every centre.
+    shared_across_centres = True
+
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="outcomes")
     position = models.PositiveIntegerField()
     number = models.CharField(max_length=20)
@@ -212,6 +224,9 @@ class LearningOutcome(models.Model):
 
 
 class AssessmentCriterion(models.Model):
+    # The qualification catalogue is shared by every centre.
+    shared_across_centres = True
+
     outcome = models.ForeignKey(LearningOutcome, on_delete=models.PROTECT, related_name="criteria")
     # Denormalised from the outcome: tracking and mapping pages list a unit's criteria.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="criteria")
@@ -238,18 +253,23 @@ class AssessmentCriterion(models.Model):
 
 
 class SpecImport(models.Model):
-    """A specification uploaded in the browser: read by a Celery task, applied only on confirmation."""
+    """A specification uploaded in the browser: read by a Celery task, applied only on confirmation.
+
+    The catalogue is shared by every centre, so only platform staff apply an import; a centre
+    admin previews one and requests it.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Reading"
         READY = "ready", "Ready to apply"
+        REQUESTED = "requested", "Requested"
         FAILED = "failed", "Failed"
         APPLIED = "applied", "Applied"
         DISCARDED = "discarded", "Discarded"
 
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    # The uploader's centre, so centre admins see their own uploads; None for platform admins.
+    # The uploader's centre, so its admins see their own uploads; None for platform staff's uploads.
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     filename = models.CharField(max_length=200)
     text = models.TextField()  # a specification's extracted text is a few hundred kilobytes
@@ -264,6 +284,14 @@ class SpecImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A centre admin's request that platform staff apply the preview.
+    requested_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    request_note = models.TextField(blank=True)
+    # Set when the email telling platform staff about the request is claimed for sending (sent once).
+    request_emailed_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

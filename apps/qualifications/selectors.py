@@ -7,11 +7,14 @@ a centre's offer and its learners' enrolments belong with those models.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from .canonical import CANONICAL_PREFETCH
-from .models import SEARCH_CONFIG, AssessmentCriterion, Qualification, Unit
+from .models import SEARCH_CONFIG, AssessmentCriterion, EvidenceRequirement, LearningOutcome, Qualification, Unit
 
 
 def qualifications_current() -> QuerySet[Qualification]:
@@ -77,3 +80,46 @@ def matching_criteria(*, q: str, units: list[Unit]) -> dict[int, list[Assessment
     for criterion in criteria:
         found.setdefault(criterion.unit_id, []).append(criterion)
     return found
+
+
+# --- one qualification's content as a tree -------------------------------------------------------
+
+
+@dataclass
+class OutcomeTree:
+    outcome: LearningOutcome
+    criteria: list[AssessmentCriterion]
+
+
+@dataclass
+class UnitTree:
+    unit: Unit
+    outcomes: list[OutcomeTree]
+    requirements: list[EvidenceRequirement]
+
+    @property
+    def criteria(self) -> list[AssessmentCriterion]:
+        return [c for o in self.outcomes for c in o.criteria]
+
+
+def qualification_tree(qualification_id: int, *, unit_ids: Iterable[int] | None = None) -> list[UnitTree]:
+    """Units in the source's order, each with its outcomes, their criteria and the unit's
+    evidence requirements: four queries, whatever the size. Every page that lists a
+    qualification's criteria (pickers, the assessor's grid, tracking) builds on this."""
+    units = Unit.objects.filter(qualification_id=qualification_id).order_by("position")
+    if unit_ids is not None:
+        units = units.filter(pk__in=list(unit_ids))
+    units = list(units.defer("search", "summary"))
+    ids = [u.pk for u in units]
+    outcomes: dict[int, list[OutcomeTree]] = {}
+    by_outcome: dict[int, OutcomeTree] = {}
+    for o in LearningOutcome.objects.filter(unit_id__in=ids).order_by("unit_id", "position"):
+        tree = OutcomeTree(outcome=o, criteria=[])
+        outcomes.setdefault(o.unit_id, []).append(tree)
+        by_outcome[o.pk] = tree
+    for c in AssessmentCriterion.objects.filter(unit_id__in=ids).defer("search").order_by("outcome_id", "position"):
+        by_outcome[c.outcome_id].criteria.append(c)
+    requirements: dict[int, list[EvidenceRequirement]] = {}
+    for r in EvidenceRequirement.objects.filter(unit_id__in=ids).order_by("unit_id", "position"):
+        requirements.setdefault(r.unit_id, []).append(r)
+    return [UnitTree(unit=u, outcomes=outcomes.get(u.pk, []), requirements=requirements.get(u.pk, [])) for u in units]

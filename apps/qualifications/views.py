@@ -6,19 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.centres.permissions import capability_required
-from apps.centres.roles import Cap
-
-from . import selectors, spec_imports
+from . import access, selectors, spec_imports
 from .engine import describe_rules
-from .forms import SpecUploadForm
-from .models import AssessmentCriterion, LearningOutcome, Qualification, Unit
+from .forms import SpecImportRequestForm, SpecUploadForm
+from .models import AssessmentCriterion, Qualification, Unit
 
 
 def number_from_slug(slug: str) -> str:
@@ -34,7 +31,7 @@ def _qualification(slug: str, version: str | None) -> Qualification:
         raise Http404(f"No qualification {number}") from None
 
 
-@capability_required(Cap.VIEW_CATALOGUE)
+@access.catalogue_reader_required
 def qualification_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     awarding = request.GET.get("ao", "")
@@ -55,7 +52,7 @@ def qualification_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required(Cap.VIEW_CATALOGUE)
+@access.catalogue_reader_required
 def qualification_detail(request: HttpRequest, slug: str) -> HttpResponse:
     qualification = _qualification(slug, request.GET.get("version"))
     rules = qualification.rules()
@@ -87,19 +84,11 @@ def qualification_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@capability_required(Cap.VIEW_CATALOGUE)
+@access.catalogue_reader_required
 def unit_detail(request: HttpRequest, slug: str, unit: str) -> HttpResponse:
     qualification = _qualification(slug, request.GET.get("version"))
-    criteria = AssessmentCriterion.objects.order_by("position")
-    unit_obj = get_object_or_404(
-        Unit.objects.prefetch_related(
-            "evidence_requirements",
-            Prefetch("outcomes", queryset=LearningOutcome.objects.order_by("position").prefetch_related(
-                Prefetch("criteria", queryset=criteria))),
-        ),
-        qualification=qualification,
-        number=unit,
-    )
+    unit_obj = get_object_or_404(Unit, qualification=qualification, number=unit)
+    tree = selectors.qualification_tree(qualification.pk, unit_ids=[unit_obj.pk])[0]
     same_urn = (
         Unit.objects.filter(urn=unit_obj.urn, qualification__is_current=True)
         .exclude(pk=unit_obj.pk)
@@ -110,11 +99,11 @@ def unit_detail(request: HttpRequest, slug: str, unit: str) -> HttpResponse:
     return render(
         request,
         "qualifications/unit.html",
-        {"q": qualification, "unit": unit_obj, "group": group, "same_urn": same_urn},
+        {"q": qualification, "unit": unit_obj, "tree": tree, "group": group, "same_urn": same_urn},
     )
 
 
-@capability_required(Cap.VIEW_CATALOGUE)
+@access.catalogue_reader_required
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     page = None
@@ -130,18 +119,25 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 # --- specification uploads ---------------------------------------------------------
+# Who may do what with an import is decided in `access`; the services check it again.
 
 
-def _require_import_permission(request: HttpRequest) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not spec_imports.can_import(request.user, request.membership):
-        raise PermissionDenied("Only centre admins and platform admins import specifications.")
+def _import_page(request: HttpRequest, spec_import, *, request_form=None, status: int = 200) -> HttpResponse:
+    template = "qualifications/import_status.html" if request.htmx else "qualifications/import.html"
+    context = {
+        "imp": spec_import,
+        "actions": spec_imports.spec_import_actions(
+            user=request.user, membership=request.membership, spec_import=spec_import
+        ),
+        "platform_view": access.sees_every_spec_import(user=request.user),
+        "request_form": request_form or SpecImportRequestForm(),
+    }
+    return render(request, template, context, status=status)
 
 
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
-    _require_import_permission(request)
+    access.spec_import_require_uploading(user=request.user, membership=request.membership)
     form = SpecUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         spec_import = spec_imports.spec_import_create(
@@ -151,29 +147,56 @@ def import_list(request: HttpRequest) -> HttpResponse:
             text=form.cleaned_data["text"],
         )
         return redirect("catalogue_import", pk=spec_import.pk)
-    imports = spec_imports.spec_imports_visible(user=request.user, membership=request.membership)[:20]
-    return render(request, "qualifications/imports.html", {"form": form, "imports": imports})
+    imports = access.spec_imports_visible(user=request.user, membership=request.membership)[:20]
+    return render(
+        request,
+        "qualifications/imports.html",
+        {"form": form, "imports": imports, "platform_view": access.sees_every_spec_import(user=request.user)},
+    )
 
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_import_permission(request)
-    spec_import = spec_imports.spec_import_get(user=request.user, membership=request.membership, pk=pk)
-    template = "qualifications/import_status.html" if request.htmx else "qualifications/import.html"
-    return render(request, template, {"imp": spec_import})
+    spec_import = access.spec_import_get_for_reading(user=request.user, membership=request.membership, pk=pk)
+    return _import_page(request, spec_import)
+
+
+@require_POST
+@login_required
+def import_request(request: HttpRequest, pk: int) -> HttpResponse:
+    spec_import = access.spec_import_get_for_requesting(user=request.user, membership=request.membership, pk=pk)
+    form = SpecImportRequestForm(request.POST)
+    if not form.is_valid():
+        return _import_page(request, spec_import, request_form=form, status=400)
+    try:
+        spec_imports.spec_import_request(
+            spec_import=spec_import, actor=request.user, membership=request.membership, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Platform staff have been asked to apply this import; you will see here when they do.")
+    return redirect("catalogue_import", pk=spec_import.pk)
 
 
 @require_POST
 @login_required
 def import_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    _require_import_permission(request)
-    spec_import = spec_imports.spec_import_get(user=request.user, membership=request.membership, pk=pk)
+    kwargs = {"user": request.user, "membership": request.membership, "pk": pk}
+    spec_import = (
+        access.spec_import_get_for_applying(**kwargs)
+        if decision == "apply"
+        else access.spec_import_get_for_discarding(**kwargs)
+    )
     try:
         if decision == "apply":
-            for line in spec_imports.spec_import_apply(spec_import=spec_import, actor=request.user):
+            lines = spec_imports.spec_import_apply(
+                spec_import=spec_import, actor=request.user, membership=request.membership
+            )
+            for line in lines:
                 messages.success(request, line)
         else:
-            spec_imports.spec_import_discard(spec_import=spec_import, actor=request.user)
+            spec_imports.spec_import_discard(spec_import=spec_import, actor=request.user, membership=request.membership)
             messages.info(request, "The import was discarded; the catalogue is unchanged.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

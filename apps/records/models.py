@@ -55,6 +55,8 @@ class Observation(Record):
 class ObservationConfirmation(models.Model):
     """The learner agreeing that the observation record is accurate (append-only)."""
 
+    centre_via = "observation"
+
     observation = models.OneToOneField(Observation, on_delete=models.PROTECT, related_name="confirmation")
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmed_name = models.CharField(max_length=200)
@@ -80,6 +82,8 @@ class Questioning(Record):
 
 
 class QuestionAnswer(models.Model):
+    centre_via = "questioning"
+
     questioning = models.ForeignKey(Questioning, on_delete=models.PROTECT, related_name="pairs")
     position = models.PositiveIntegerField()
     question = models.TextField()
@@ -159,7 +163,7 @@ class WitnessRequest(models.Model):
         return token, hash_token(token)
 
     @classmethod
-    def lookup(cls, token: str) -> "WitnessRequest | None":
+    def lookup(cls, token: str) -> WitnessRequest | None:
         if not token or len(token) > 100:
             return None
         return (

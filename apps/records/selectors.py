@@ -8,41 +8,17 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.centres.models import Membership
-from apps.centres.roles import Cap
 from apps.evidence.models import EvidenceFile, EvidenceVersion
+from apps.learners.access import enrolments_visible, own_enrolments
 from apps.learners.models import Enrolment
-from apps.learners.selectors import enrolments_visible
-from apps.qualifications.models import AssessmentCriterion, LearningOutcome, Unit
+from apps.qualifications.models import AssessmentCriterion
 
 from .models import Observation, ProfessionalDiscussion, QuestionAnswer, Questioning, WitnessRequest
-
-# Staff who read an enrolment's records page (learners see their records as evidence).
-RECORD_READERS = frozenset({Cap.ASSESS, Cap.QUALITY_ASSURE, Cap.MANAGE_CENTRE, Cap.READ_RECORDS})
-
-
-def can_read_records_page(membership: Membership | None) -> bool:
-    return membership is not None and bool(membership.capabilities() & RECORD_READERS)
-
-
-def is_assigned_assessor(membership: Membership | None, enrolment: Enrolment) -> bool:
-    """Assessors assigned to the enrolment create and manage its records."""
-    if membership is None or not membership.can(Cap.ASSESS):
-        return False
-    return enrolment.assessors.filter(pk=membership.user_id).exists()
 
 
 def criteria_ordered() -> QuerySet[AssessmentCriterion]:
     return AssessmentCriterion.objects.select_related("unit", "outcome").order_by(
         "unit__position", "outcome__position", "position"
-    )
-
-
-def criteria_tree(*, enrolment: Enrolment) -> QuerySet[Unit]:
-    """Units of the enrolment's qualification with outcomes and criteria (three queries)."""
-    return Unit.objects.filter(qualification=enrolment.qualification_id).order_by("position").prefetch_related(
-        Prefetch("outcomes", queryset=LearningOutcome.objects.order_by("position").prefetch_related(
-            Prefetch("criteria", queryset=AssessmentCriterion.objects.order_by("position"))
-        ))
     )
 
 
@@ -160,12 +136,8 @@ def record_for_version(version: EvidenceVersion):
 
 def observations_awaiting_confirmation(*, membership: Membership | None) -> QuerySet[Observation]:
     """The signed-in learner's observations they have not confirmed yet (for their home page)."""
-    if membership is None or not membership.can(Cap.OWN_PORTFOLIO):
-        return Observation.objects.none()
     return (
-        Observation.objects.filter(
-            centre_id=membership.centre_id, enrolment__learner__user_id=membership.user_id, confirmation__isnull=True
-        )
+        Observation.objects.filter(enrolment__in=own_enrolments(membership), confirmation__isnull=True)
         .select_related("version")
         .order_by("created_at")
     )

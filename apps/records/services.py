@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,12 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.centres.access import membership_for
 from apps.core.signatures import check_signature
-from apps.evidence.models import Evidence, EvidenceFile, EvidenceVersion, StoredFile
+from apps.evidence.models import Evidence, EvidenceVersion, StoredFile
+from apps.evidence.services import EvidenceContent, evidence_record
 from apps.learners.models import Enrolment
 from apps.notifications.services import notify
 from apps.qualifications.models import AssessmentCriterion
 
+from . import access
 from .models import (
     Observation,
     ObservationConfirmation,
@@ -65,13 +68,8 @@ def _check_signature(signature: Signature, expected: str, whose: str) -> None:
     check_signature(signature.name, expected, whose=whose)
 
 
-def is_assigned_assessor(*, enrolment: Enrolment, user) -> bool:
-    return enrolment.assessors.filter(pk=user.pk).exists()
-
-
 def _check_record(enrolment: Enrolment, assessor, basics: RecordBasics, *, criteria_needed: bool = True) -> None:
-    if not is_assigned_assessor(enrolment=enrolment, user=assessor):
-        raise PermissionDenied("Only an assessor assigned to this learner creates records for them.")
+    access.require_recorder(assessor, enrolment)
     problems = []
     if enrolment.status != Enrolment.Status.ACTIVE:
         problems.append(f"This enrolment is {enrolment.get_status_display().lower()}: no new records can be added.")
@@ -100,25 +98,14 @@ def _signed_evidence(
     ip_address: str | None,
     files: list[StoredFile] | None = None,
 ) -> EvidenceVersion:
-    """Evidence in the learner's portfolio whose first version is already submitted and signed."""
-    now = timezone.now()
-    evidence = Evidence.objects.create(
-        centre=enrolment.centre, enrolment=enrolment, created_by=author, status=Evidence.Status.SUBMITTED,
-        submitted_at=now,
+    """The record as evidence in the learner's portfolio, already submitted and signed."""
+    return evidence_record(
+        enrolment=enrolment, author=author, signed_name=signed_name, ip_address=ip_address,
+        content=EvidenceContent(
+            title=title.strip()[:200], evidence_date=basics.on, method=method, context=basics.context,
+            description=description, text=text, files=list(dict.fromkeys(files or [])), criteria=list(basics.criteria),
+        ),
     )
-    version = EvidenceVersion.objects.create(
-        evidence=evidence, number=1, title=title.strip()[:200], description=description.strip(),
-        evidence_date=basics.on, method=method, context=basics.context, text=text.strip(),
-        submitted_at=now, declared_name=signed_name.strip(), declared_ip=ip_address,
-    )
-    EvidenceFile.objects.bulk_create(
-        EvidenceFile(version=version, file=f, position=i) for i, f in enumerate(dict.fromkeys(files or []))
-    )
-    # The assessment page offers a version's suggested criteria first: here, the ones recorded.
-    version.suggested_criteria.set(basics.criteria)
-    evidence.current = version
-    evidence.save(update_fields=["current"])
-    return version
 
 
 def _tell_learner(enrolment: Enrolment, *, actor, subject: str, body: str, url: str) -> None:
@@ -179,8 +166,7 @@ def observation_confirm(*, observation: Observation, learner_user, signature: Si
         .get(pk=observation.pk)
     )
     learner = observation.enrolment.learner
-    if learner.user_id != learner_user.pk:
-        raise PermissionDenied("Only the learner who was observed confirms the record.")
+    access.require_confirmer(learner_user, observation)
     if ObservationConfirmation.objects.filter(observation=observation).exists():
         raise ValidationError("You have already confirmed this observation.")
     _check_signature(signature, learner.full_name, "your")
@@ -377,8 +363,7 @@ def _lock_request(witness_request: WitnessRequest) -> WitnessRequest:
 
 
 def _check_manager(witness_request: WitnessRequest, actor) -> None:
-    if not is_assigned_assessor(enrolment=witness_request.enrolment, user=actor):
-        raise PermissionDenied("Only an assessor assigned to this learner manages their witness requests.")
+    access.require_witness_request_manager(membership_for(actor, witness_request.centre_id), witness_request)
 
 
 @transaction.atomic

@@ -17,12 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
-from apps.evidence.files import store_upload
 from apps.evidence.models import StoredFile
+from apps.evidence.storage import store_upload
+from apps.learners.access import is_learner_of
 from apps.learners.models import Enrolment
-from apps.learners.selectors import enrolment_get
+from apps.qualifications.selectors import qualification_tree
 
-from . import selectors, services
+from . import access, selectors, services
 from .forms import (
     ConfirmObservationForm,
     DiscussionForm,
@@ -37,11 +38,7 @@ from .models import WitnessRequest
 
 
 def _assigned_enrolment(request: HttpRequest, pk: int) -> Enrolment:
-    """The enrolment (404 if the member cannot see it), for an assessor assigned to it (403 otherwise)."""
-    enrolment = enrolment_get(membership=request.membership, pk=pk)
-    if not selectors.is_assigned_assessor(request.membership, enrolment):
-        raise PermissionDenied("Only an assessor assigned to this learner creates records for them.")
-    return enrolment
+    return access.enrolment_get_for_recording(membership=request.membership, pk=pk)
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -51,16 +48,14 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 @login_required
 def enrolment_records(request: HttpRequest, enrolment: int) -> HttpResponse:
-    enrolment_obj = enrolment_get(membership=request.membership, pk=enrolment)
-    if not selectors.can_read_records_page(request.membership):
-        raise PermissionDenied("Your records are in your portfolio.")
+    enrolment_obj = access.enrolment_get_for_records_page(membership=request.membership, pk=enrolment)
     return render(
         request,
         "records/enrolment_records.html",
         {
             "enrolment": enrolment_obj,
             "records": selectors.enrolment_records(enrolment=enrolment_obj),
-            "can_create": selectors.is_assigned_assessor(request.membership, enrolment_obj),
+            "can_create": access.may_record(request.membership, enrolment_obj),
         },
     )
 
@@ -93,7 +88,7 @@ def _record_page(
         request,
         template,
         {
-            "form": form, "enrolment": enrolment, "units": selectors.criteria_tree(enrolment=enrolment),
+            "form": form, "enrolment": enrolment, "units": qualification_tree(enrolment.qualification_id),
             "selected": form.selected_criteria(), **extra,
         },
     )
@@ -134,7 +129,7 @@ def questioning_new(request: HttpRequest, enrolment: int) -> HttpResponse:
             request, "records/questioning_form.html",
             {
                 "form": QuestioningForm(initial=data.dict(), enrolment=enrolment_obj), "pairs": pairs,
-                "enrolment": enrolment_obj, "units": selectors.criteria_tree(enrolment=enrolment_obj),
+                "enrolment": enrolment_obj, "units": qualification_tree(enrolment_obj.qualification_id),
                 "selected": set(data.getlist("criteria")), "added": True,
             },
         )
@@ -219,9 +214,9 @@ def _detail(request: HttpRequest, kind: str, record: Any) -> HttpResponse:
         "records/record_detail.html",
         {
             "kind": kind, "record": record, "enrolment": enrolment,
-            "is_learner": enrolment.learner.user_id == request.user.pk,
-            "can_manage": selectors.is_assigned_assessor(membership, enrolment),
-            "can_read_records_page": selectors.can_read_records_page(membership),
+            "is_learner": is_learner_of(request.user.pk, enrolment),
+            "can_manage": access.may_record(membership, enrolment),
+            "can_read_records_page": access.may_read_records_page(membership),
         },
     )
 
@@ -249,7 +244,7 @@ def witness_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def observation_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     observation = selectors.observation_get(membership=request.membership, pk=pk)
-    if observation.enrolment.learner.user_id != request.user.pk:
+    if not access.may_confirm(request.membership, observation):
         raise PermissionDenied("Only the learner who was observed confirms the record.")
     if hasattr(observation, "confirmation"):
         messages.info(request, "You have already confirmed this observation.")
@@ -274,8 +269,7 @@ def observation_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _managed_request(request: HttpRequest, pk: int) -> WitnessRequest:
     witness_request = selectors.witness_request_get(membership=request.membership, pk=pk)
-    if not selectors.is_assigned_assessor(request.membership, witness_request.enrolment):
-        raise PermissionDenied("Only an assessor assigned to this learner manages their witness requests.")
+    access.require_witness_request_manager(request.membership, witness_request)
     return witness_request
 
 
@@ -336,15 +330,15 @@ def _private(response: HttpResponse) -> HttpResponse:
 @never_cache
 def witness_respond(request: HttpRequest, token: str) -> HttpResponse:
     if _too_many(request):
-        return _private(render(request, "records/witness_unavailable.html", {"status": "throttled"}, status=429))
+        return _private(render(request, "records/witness_unavailable.html", {"throttled": True}, status=429))
     witness_request = WitnessRequest.lookup(token)
     if witness_request is None:
-        return _private(render(request, "records/witness_unavailable.html", {"status": "unknown"}, status=404))
+        return _private(render(request, "records/witness_unavailable.html", {}, status=404))
     if not witness_request.is_open:
         return _private(
             render(
                 request, "records/witness_unavailable.html",
-                {"status": witness_request.status, "witness_request": witness_request}, status=410,
+                {"witness_request": witness_request}, status=410,
             )
         )
     form = WitnessResponseForm(request.POST or None, initial={"job_title": witness_request.witness_job_title})

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.caseload",
     "apps.records",
+    "apps.home",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from .base import configure_services
 from .local import *  # noqa: F403
 from .local import _service_urls
-from .base import configure_services
 
 DEBUG = False
 # pytest-django creates test_attest; Redis databases 14/15 keep tests apart from `make run`.

@@ -318,8 +318,8 @@ def test_who_may_open_and_use_the_evidence_page(client, setup):
 
 
 def test_the_evidence_page_does_not_grow_in_queries_with_evidence_or_criteria(client, centre):
-    from tests.factories import canonical_qualification
     from apps.qualifications.services import catalogue_load
+    from tests.factories import canonical_qualification
 
     def measure(number: str, pieces: int) -> int:
         enrolment, learner, assessor, _ = enrolment_with_people(centre, number=number)

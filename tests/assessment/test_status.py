@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import replace as dataclass_replace
+from datetime import UTC, datetime
 
 from apps.assessment import status as st
 from apps.assessment.status import (
@@ -17,8 +18,8 @@ from apps.assessment.status import (
 )
 from apps.qualifications.engine import QualificationRules
 
-T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
-T1 = datetime(2025, 2, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+T1 = datetime(2025, 2, 1, tzinfo=UTC)
 
 
 def accepted(version: int, pk: int | None = None) -> AssessmentRow:
@@ -68,6 +69,32 @@ def test_a_provisional_decision_counts_only_once_countersigned():
     assert status.state == st.MAPPED and status.pending == (1,)
     signed = Facts(decisions=[DecisionRow(1, 10, 100, "met", provisional=True, countersigned=True)], assessments=[accepted(10)])
     assert st.criterion_statuses(signed)[100].state == st.MET and st.criterion_statuses(signed)[100].pending == ()
+
+
+def test_a_trainees_correction_leaves_the_decision_it_would_replace_in_force_until_countersigned():
+    qualified_met = DecisionRow(1, 10, 100, "met")
+    trainee_says_not_met = DecisionRow(2, 10, 100, "not_yet_met", provisional=True, supersedes_id=1)
+    waiting = Facts(decisions=[qualified_met, trainee_says_not_met], assessments=[accepted(10)])
+    status = st.criterion_statuses(waiting)[100]
+    assert status.state == st.MET and status.pending == (2,)
+    assert [d.id for d in st.decisions_in_force(waiting.decisions)] == [1]
+    countersigned = dataclass_replace(trainee_says_not_met, countersigned=True)
+    done = Facts(decisions=[qualified_met, countersigned], assessments=[accepted(10)])
+    assert st.criterion_statuses(done)[100].state == st.MAPPED
+    assert [d.id for d in st.decisions_in_force(done.decisions)] == [2]
+
+
+def test_in_each_chain_the_latest_confirmed_decision_is_in_force():
+    chain = [
+        DecisionRow(1, 10, 100, "not_yet_met"),
+        DecisionRow(2, 10, 100, "met", supersedes_id=1),  # a qualified correction
+        DecisionRow(3, 10, 100, "not_yet_met", provisional=True, supersedes_id=2),  # a trainee's, pending
+        DecisionRow(4, 10, 100, "met", provisional=True, supersedes_id=3),  # another trainee's, pending
+    ]
+    assert [d.id for d in st.decisions_in_force(chain)] == [2]
+    assert st.counting_decisions(Facts(decisions=chain, assessments=[accepted(10)])) == {2}
+    only_provisional = [DecisionRow(5, 11, 101, "met", provisional=True)]
+    assert st.decisions_in_force(only_provisional) == []
 
 
 def test_nothing_judged_on_referred_evidence_counts():

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.assessment.models import Decision, SignOffAcknowledgement, UnitReopening, UnitSignOff
-from apps.assessment.selectors import enrolment_progress_many, enrolment_status
+from apps.assessment.progress import enrolment_progress_many, enrolment_status
 from apps.audit.models import AuditEvent
 from apps.learners.models import PlannedUnit, PriorAchievement
 from apps.notifications.models import Notification

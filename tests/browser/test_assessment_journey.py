@@ -16,7 +16,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from apps.assessment.models import Decision, Mapping, SignOffAcknowledgement, UnitSignOff
-from apps.core.demo import seed_everything
+from apps.demo.seed import seed_everything
 from apps.evidence.models import Evidence
 from apps.evidence.services import EvidenceContent, evidence_create, evidence_submit
 from apps.learners.models import Enrolment

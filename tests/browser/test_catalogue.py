@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from apps.core.demo import seed_demo
+from apps.demo.seed import seed_demo
 from apps.qualifications.models import Qualification
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_an_assessor_browses_rules_units_and_searches(page, assert_accessible):
     assert_accessible(page)
 
 
-def test_an_admin_uploads_a_specification_watches_it_read_and_applies_it(
+def test_an_admin_uploads_a_specification_and_platform_staff_apply_it(
     page, assert_accessible, celery_worker
 ):
     seed = SEEDS / "002_ad1359643ead675f.txt"
@@ -54,6 +54,17 @@ def test_an_admin_uploads_a_specification_watches_it_read_and_applies_it(
     assert page.get_by_role("cell", name="600/1137/3 Level 2 Certificate in Contact Centre Operations").is_visible()
     assert_accessible(page)
     assert not Qualification.objects.exists()
+    # The catalogue is every centre's: the admin asks, platform staff apply.
+    assert page.get_by_role("button", name="Apply to the catalogue").count() == 0
+    page.get_by_label("Note for platform staff (optional)").fill("Our new cohort starts in March.")
+    page.get_by_role("button", name="Ask platform staff to apply it").click()
+    page.get_by_text("waiting for platform staff").wait_for()
+    page.context.clear_cookies()  # the demo's platform staff account belongs to no centre
+    sign_in(page, "platform@demo.test")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Specification imports").click()
+    page.get_by_role("link", name=seed.name).click()
+    page.get_by_text("Our new cohort starts in March.").wait_for()
+    assert_accessible(page)
     page.get_by_role("button", name="Apply to the catalogue").click()
     page.get_by_text("600/1138/5 created (version 1): 14 units").wait_for()
     assert set(Qualification.objects.values_list("number", flat=True)) == {"600/1137/3", "600/1138/5"}

@@ -1,7 +1,7 @@
 import pytest
 from django.conf import settings
 
-from apps.core.demo import demo_people, seed_demo
+from apps.demo.seed import PLATFORM_STAFF, demo_people, seed_demo
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +15,12 @@ HOME_SECTIONS = {
     "eqa@demo.test": "External quality assurer",
     "admin@other.test": "Centre admin",
     "learner@other.test": "Your portfolio",
+    PLATFORM_STAFF[0]: "Platform staff",
 }
 
 
 def test_every_demo_person_is_listed():
-    people = {p.email for group in demo_people().values() for p in group}
+    people = {p.email for group in demo_people().values() for p in group} | {PLATFORM_STAFF[0]}
     assert people == set(HOME_SECTIONS)
 
 
@@ -52,6 +53,19 @@ def test_admin_pages_are_accessible(page, assert_accessible):
     page.get_by_role("button", name="Send invitation").click()
     assert page.get_by_text("This field is required.").first.is_visible()
     assert_accessible(page)
+
+
+def test_platform_staff_reach_the_catalogue_imports_and_the_platform_trail(page, assert_accessible):
+    seed_demo(password=settings.DEMO_PASSWORD)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(PLATFORM_STAFF[0])
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    for link in ["Catalogue", "Specification imports", "Platform audit trail"]:
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", level=1).is_visible()
+        assert_accessible(page)
 
 
 def test_a_wrong_password_shows_a_clear_message(page):

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from apps.core.demo import seed_demo
+from apps.demo.seed import seed_demo
 from apps.evidence.models import Evidence
 from tests.browser.test_uploader import drop
 from tests.evidence import samples

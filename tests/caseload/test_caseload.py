@@ -99,3 +99,52 @@ def test_caseload_queries_do_not_grow_with_learners_or_evidence(client, centre, 
     with django_assert_max_num_queries(len(few)):
         page = client.get("/caseload/").content.decode()
     assert "7 learners assigned to you" in page
+
+
+def test_the_caseload_filters_by_status_and_the_headings_keep_the_filters(client, centre):
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    submit(enrolment, learner, "Waiting", days_ago=2)
+    other, other_learner = second_learner(enrolment, assessor, "Zara Behind")
+    submit(other, other_learner, "Late", days_ago=1)
+    client.force_login(assessor.user)
+    page = client.get("/caseload/", {"status": "red", "waiting": "1", "q": "zara"}).content.decode()
+    assert "Zara Behind" in page and enrolment.learner.full_name not in page
+    assert '<option value="red" selected>Red: well behind plan</option>' in page
+    assert 'type="checkbox" name="waiting" value="1"' in page and "checked" in page
+    assert 'href="?sort=learner&amp;status=red&amp;waiting=1&amp;q=zara">Learner</a>' in page
+    green = client.get("/caseload/", {"status": "green"}).content.decode()
+    assert enrolment.learner.full_name in green and "Zara Behind" not in green
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"status": "purple"}, "There is no such status: choose red, amber or green."),
+        ({"q": "x" * 201}, "Search for at most 200 characters."),
+        ({"sort": "shoe-size"}, "The list cannot be sorted that way: it is sorted by status."),
+    ],
+)
+def test_a_nonsense_caseload_filter_is_explained_and_the_rest_still_applies(client, centre, query, message):
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    submit(enrolment, learner, "Waiting", days_ago=2)
+    second_learner(enrolment, assessor, "Aaron Idle")
+    client.force_login(assessor.user)
+    response = client.get("/caseload/", {"waiting": "1"} | query)
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    assert enrolment.learner.full_name in page and "Aaron Idle" not in page
+
+
+def test_a_nonsense_sort_falls_back_to_status(client, centre):
+    enrolment, _, assessor, _ = enrolment_with_people(centre)
+    client.force_login(assessor.user)
+    page = client.get("/caseload/", {"sort": "shoe-size"}).content.decode()
+    assert page.count("aria-sort=") == 1 and 'aria-sort="ascending"><a href="?sort=status">Status</a>' in page
+    assert '<input type="hidden" name="sort" value="status"' in page  # filtering again forgets the nonsense
+
+
+def test_every_column_heading_sorts_the_caseload():
+    from apps.caseload.forms import COLUMNS
+    from apps.caseload.selectors import SORTS
+
+    assert [column.key for column in COLUMNS] == list(SORTS)

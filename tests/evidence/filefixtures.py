@@ -89,16 +89,23 @@ def people(db) -> People:
     )
 
 
-def attach(stored: StoredFile, enrolment: Enrolment, author) -> Evidence:
-    """Put a stored file into a piece of evidence in the enrolment's portfolio."""
-    evidence = Evidence.objects.create(centre=enrolment.centre, enrolment=enrolment, created_by=author)
+def attach(stored: StoredFile, enrolment: Enrolment, author, *, submitted: bool = True) -> Evidence:
+    """Put a stored file into a piece of evidence in the enrolment's portfolio: submitted (so the
+    learner's assessor and the centre's staff may see it) unless `submitted=False` (a draft)."""
+    now = timezone.now() if submitted else None
+    evidence = Evidence.objects.create(
+        centre=enrolment.centre, enrolment=enrolment, created_by=author,
+        status=Evidence.Status.SUBMITTED if submitted else Evidence.Status.DRAFT, submitted_at=now,
+    )
     version = EvidenceVersion.objects.create(
         evidence=evidence, number=1, title="Photo of my work", evidence_date=timezone.localdate(),
         method=Evidence.Method.WORK_PRODUCT, context=Evidence.Context.REAL_WORK,
+        submitted_at=now, declared_name=author.full_name if submitted else "",
     )
     EvidenceFile.objects.create(version=version, file=stored)
     evidence.current = version
-    evidence.save(update_fields=["current"])
+    evidence.shared_version = version if submitted else None
+    evidence.save(update_fields=["current", "shared_version"])
     return evidence
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import yaml
 from django.core.files.storage import default_storage
 
-from apps.core.demo import seed_everything
+from apps.demo.seed import seed_everything
 from apps.evidence.models import Evidence, StoredFile
 from apps.qualifications.services import catalogue_load
 

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AuditEvent
-from apps.evidence.downloads import content_disposition, parse_range
-from apps.evidence.files import store, thumbnail_make
+from apps.evidence.http_ranges import content_disposition, parse_range
+from apps.evidence.storage import store
+from apps.evidence.thumbnails import thumbnail_make
 from tests.evidence import samples
 from tests.evidence.filefixtures import *  # noqa: F403
 from tests.evidence.filefixtures import attach

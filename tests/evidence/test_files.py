@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 
 from apps.audit.models import AuditEvent
-from apps.evidence.files import CHUNK, FileRejected, inspect, store, thumbnail_make
 from apps.evidence.models import StoredFile
+from apps.evidence.storage import CHUNK, FileRejected, inspect, store
+from apps.evidence.thumbnails import thumbnail_make
 from tests.evidence import samples
 from tests.evidence.filefixtures import *  # noqa: F403
 from tests.evidence.filefixtures import stored_objects
@@ -250,7 +251,7 @@ def test_a_file_that_changes_size_while_being_stored_is_not_kept(people, private
 def test_an_ordinary_form_upload_is_checked_and_stored(people, private_storage, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 
-    from apps.evidence.files import store_upload
+    from apps.evidence.storage import store_upload
 
     in_memory = SimpleUploadedFile("photo.jpg", samples.jpeg(), content_type="text/html")  # the browser's claim is ignored
     assert store_upload(uploaded_file=in_memory, centre=people.centre,

@@ -196,6 +196,74 @@ def test_the_portfolio_filters_by_method_status_unit_and_words(client, setup):
     assert "No evidence matches these filters." in client.get(url, {"status": "submitted"}).content.decode()
 
 
+def test_the_learner_filters_what_they_are_working_on_and_staff_what_was_submitted(client, setup):
+    from apps.evidence.services import evidence_update, evidence_withdraw
+
+    enrolment, learner, assessor, _ = setup
+    submitted = content(title="Till reconciliation", method="observation", criteria=criteria(enrolment, "1")[:1])
+    evidence = evidence_create(enrolment=enrolment, actor=learner.user, content=submitted)
+    evidence_submit(evidence=evidence, actor=learner.user, declared_name=enrolment.learner.full_name, ip_address=None)
+    evidence_withdraw(evidence=evidence, actor=learner.user)
+    evidence_update(evidence=evidence, actor=learner.user,
+                    content=content(title="Stock count", method="work_product", criteria=criteria(enrolment, "2")[:1]))
+    url = f"/portfolio/enrolments/{enrolment.pk}/"
+    unit_one, unit_two = criteria(enrolment, "1")[0].unit_id, criteria(enrolment, "2")[0].unit_id
+    working_on = ({"q": "stock"}, {"method": "work_product"}, {"unit": unit_two})
+    submitted = ({"q": "till"}, {"method": "observation"}, {"unit": unit_one})
+    for person, title, finding, not_finding in (
+        (learner, "Stock count", working_on, submitted),
+        (assessor, "Till reconciliation", submitted, working_on),
+    ):
+        client.force_login(person.user)
+        for query in finding:
+            assert title in client.get(url, query).content.decode(), (person, query)
+        for query in not_finding:
+            assert "No evidence matches these filters." in client.get(url, query).content.decode(), (person, query)
+
+
+def test_evidence_suggesting_several_criteria_of_a_unit_is_listed_once_with_its_files(client, setup):
+    enrolment, learner, _, _ = setup
+    f = stored_file(enrolment.centre, learner.user)
+    evidence_create(enrolment=enrolment, actor=learner.user,
+                    content=content(title="Complaint log", files=[f], criteria=criteria(enrolment, "1")[:2]))
+    client.force_login(learner.user)
+    page = client.get(f"/portfolio/enrolments/{enrolment.pk}/", {"unit": criteria(enrolment, "1")[0].unit_id}).content.decode()
+    assert "1 piece of evidence" in page and page.count("Complaint log") == 1 and "<td>1</td>" in page
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"unit": "not-a-number"}, "That unit is not part of this qualification: choose one from the list."),
+        ({"unit": "999999"}, "That unit is not part of this qualification: choose one from the list."),
+        ({"method": "telepathy"}, "There is no such method of assessment: choose one from the list."),
+        ({"status": "lost"}, "There is no such status: choose one from the list."),
+        ({"q": "x" * 201}, "Search for at most 200 characters."),
+    ],
+)
+def test_a_nonsense_portfolio_filter_is_explained_and_the_rest_still_applies(client, setup, query, message):
+    enrolment, learner, _, _ = setup
+    evidence_create(enrolment=enrolment, actor=learner.user, content=content(title="Observation of a call", method="observation"))
+    evidence_create(enrolment=enrolment, actor=learner.user, content=content(title="Complaint log", method="work_product"))
+    client.force_login(learner.user)
+    filters = {"q": "complaint", "method": "work_product", "status": "draft"}
+    response = client.get(f"/portfolio/enrolments/{enrolment.pk}/", filters | query)
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    assert "Complaint log" in page and "Observation of a call" not in page
+
+
+def test_the_portfolio_pages_keep_the_filters(client, setup):
+    enrolment, learner, _, _ = setup
+    for n in range(26):
+        evidence_create(enrolment=enrolment, actor=learner.user, content=content(title=f"Call {n}"))
+    client.force_login(learner.user)
+    page = client.get(f"/portfolio/enrolments/{enrolment.pk}/", {"method": "work_product", "q": "call"}).content.decode()
+    assert "26 pieces of evidence" in page
+    assert 'href="?method=work_product&amp;q=call&amp;page=2">Next</a>' in page
+    assert '<option value="work_product" selected>Work product</option>' in page
+
+
 def test_the_learner_home_shows_progress_by_unit_and_drafts(client, setup):
     from apps.learners.models import PlannedUnit
 

@@ -15,8 +15,8 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
-from apps.evidence.files import CHUNK
 from apps.evidence.models import StoredFile, Upload
+from apps.evidence.storage import CHUNK
 from apps.evidence.tasks import expire_uploads
 from apps.evidence.uploads import temp_path
 from tests.evidence import samples

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from apps.centres.models import Invitation, Membership
-from apps.core.demo import seed_demo
+from apps.demo.seed import seed_demo
 from apps.learners.demo import seed_learners
 from apps.learners.models import Enrolment, Learner, PlannedUnit
 from apps.learners.services import enrolment_plan_verdict

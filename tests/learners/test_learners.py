@@ -175,6 +175,52 @@ def test_the_list_finds_learners_by_name_email_uln_and_qualification(admin_clien
     assert "Ada Lovelace" in page and "Bob Brown" not in page
 
 
+def test_the_search_takes_a_uln_typed_in_groups_and_an_mis_reference_only_whole(admin_client, make_learner):
+    make_learner(full_name="Ada Lovelace", uln="1000000043", mis_reference="MIS-7")
+    assert "Ada Lovelace" in admin_client.get("/learners/", {"q": "1000 000 043"}).content.decode()
+    page = admin_client.get("/learners/", {"q": "MIS"}).content.decode()
+    assert "Ada Lovelace" not in page and "No learner matches." in page
+
+
+def test_the_enrolled_on_filter_offers_only_this_centres_qualifications(admin_client, make_learner, enrol):
+    from tests.factories import make_qualification
+
+    ada = make_learner(full_name="Ada Lovelace")
+    enrol(ada)
+    elsewhere = MembershipFactory(is_admin=True).centre
+    other = make_qualification(number="600/9999/9")
+    Learner.objects.create(centre=elsewhere, full_name="Stranger", email="s@example.test").enrolments.create(
+        centre=elsewhere, qualification=other, start_date=date(2025, 9, 1), planned_end_date=date(2026, 7, 31)
+    )
+    page = admin_client.get("/learners/", {"qualification": "600/0000/1"}).content.decode()
+    assert '<option value="600/0000/1" selected>600/0000/1</option>' in page and "600/9999/9" not in page
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"qualification": "600/9999/9"}, "Nobody here is enrolled on that qualification: choose one from the list."),
+        ({"qualification": "' OR 1=1 --"}, "Nobody here is enrolled on that qualification: choose one from the list."),
+        ({"q": "a" * 201}, "Search for at most 200 characters."),
+    ],
+)
+def test_a_nonsense_filter_on_the_list_is_explained_and_the_rest_still_applies(admin_client, make_learner, enrol,
+                                                                               query, message):
+    enrol(make_learner(full_name="Ada Lovelace"))
+    make_learner(full_name="Bob Brown")
+    response = admin_client.get("/learners/", {"q": "ada", "qualification": "600/0000/1"} | query)
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    assert "Ada Lovelace" in page and "Bob Brown" not in page
+
+
+def test_the_list_pages_keep_the_search(admin_client, make_learner):
+    for n in range(51):
+        make_learner(full_name=f"Pat {n:02}")
+    page = admin_client.get("/learners/", {"q": "pat"}).content.decode()
+    assert "51 learners" in page and 'href="?q=pat&amp;page=2">Next</a>' in page
+
+
 def test_the_list_shows_only_this_centres_learners(admin_client, make_learner):
     other = MembershipFactory(is_admin=True).centre
     make_learner(centre=other, full_name="Stranger Danger")

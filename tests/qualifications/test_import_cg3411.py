@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from apps.qualifications.importers import ImportError_, Report, dump_yaml
-from apps.qualifications.importers import base, cg3411
+from apps.qualifications.importers import ImportError_, Report, base, cg3411, dump_yaml
 
 SOURCE = "002_ad1359643ead675f.txt"
 OTHER_SOURCES = [

@@ -5,8 +5,9 @@ Expected numbers below were counted by hand from the pack, not taken from the pa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml

@@ -1,15 +1,13 @@
-"""Who may use each records page, and pages that cost the same number of queries however many records."""
+"""Records pages: a trainee makes records too, and pages cost the same number of queries however
+many records there are. (Who may use each records URL is in tests/test_permissions.py.)"""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from apps.evidence.services import evidence_create
@@ -17,103 +15,8 @@ from apps.records import services
 from apps.records.services import RecordBasics, Signature, Witness
 from tests.evidence import samples
 from tests.evidence.portfolio_helpers import content, stored_file
-from tests.factories import CentreFactory, MembershipFactory
+from tests.factories import MembershipFactory
 from tests.records.helpers import criteria, make_records, text
-
-ROLES = ["anonymous", "learner", "assessor", "other_assessor", "iqa", "admin", "eqa", "expired_eqa", "outsider"]
-
-
-def expect(**answers: int) -> dict[str, int]:
-    """Expected status per role; `rest` for everyone not named; anonymous people sign in first."""
-    rest = answers.pop("rest")
-    table = {role: answers.get(role, rest) for role in ROLES}
-    table["anonymous"] = answers.get("anonymous", 302)
-    # Nobody outside the enrolment's scope learns that it exists.
-    for hidden in ("other_assessor", "expired_eqa", "outsider"):
-        table[hidden] = answers.get(hidden, 404)
-    return table
-
-
-STAFF_READ = expect(rest=200, learner=403)
-CREATE = expect(rest=403, assessor=200)
-READ = expect(rest=200)
-CONFIRM = expect(rest=403, learner=200)
-MANAGE = expect(rest=403, assessor=302)
-PUBLIC = {role: 200 for role in ROLES}
-
-# url name -> (method, expected status per role); the lead copies these into tests/test_permissions.py.
-ACCESS = {
-    "records_enrolment": ("get", STAFF_READ),
-    "records_observation_new": ("get", CREATE),
-    "records_questioning_new": ("get", CREATE),
-    "records_discussion_new": ("get", CREATE),
-    "records_witness_new": ("get", CREATE),
-    "records_observation": ("get", READ),
-    "records_observation_confirm": ("get", CONFIRM),
-    "records_questioning": ("get", READ),
-    "records_discussion": ("get", READ),
-    "records_witness": ("get", READ),
-    "records_witness_resend": ("post", MANAGE),
-    "records_witness_cancel": ("post", MANAGE),
-    "records_witness_respond": ("get", PUBLIC),
-    "records_witness_thanks": ("get", PUBLIC),
-}
-
-
-@pytest.fixture
-def world(setup):
-    today = timezone.localdate()
-    people = {
-        "learner": setup.learner,
-        "assessor": setup.assessor,
-        "other_assessor": MembershipFactory(centre=setup.centre, is_assessor=True),
-        "iqa": setup.iqa,
-        "admin": MembershipFactory(centre=setup.centre, is_admin=True),
-        "eqa": MembershipFactory(centre=setup.centre, is_eqa=True, eqa_expires_on=today + timedelta(days=30)),
-        "expired_eqa": MembershipFactory(centre=setup.centre, is_eqa=True, eqa_expires_on=today - timedelta(days=1)),
-        "outsider": MembershipFactory(centre=CentreFactory(), is_admin=True),
-    }
-    return setup, people, make_records(setup.enrolment, setup.assessor.user)
-
-
-def url_for(name: str, setup, made: dict) -> str:
-    args = {
-        "records_enrolment": [setup.enrolment.pk],
-        "records_observation_new": [setup.enrolment.pk],
-        "records_questioning_new": [setup.enrolment.pk],
-        "records_discussion_new": [setup.enrolment.pk],
-        "records_witness_new": [setup.enrolment.pk],
-        "records_observation": [made["observation"].pk],
-        "records_observation_confirm": [made["observation"].pk],
-        "records_questioning": [made["questioning"].pk],
-        "records_discussion": [made["discussion"].pk],
-        "records_witness": [made["witness"].pk],
-        "records_witness_resend": [made["witness"].pk],
-        "records_witness_cancel": [made["witness"].pk],
-        "records_witness_respond": [made["token"]],
-    }.get(name, [])
-    return reverse(name, args=args)
-
-
-def test_every_records_url_is_classified():
-    from django.urls import get_resolver
-
-    names = {name for name in get_resolver().reverse_dict if isinstance(name, str) and name.startswith("records_")}
-    assert names == set(ACCESS)
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(ACCESS))
-def test_each_role_gets_what_it_should(client, world, name, role):
-    setup, people, made = world
-    if role != "anonymous":
-        client.force_login(people[role].user)
-    method, table = ACCESS[name]
-    url = url_for(name, setup, made)
-    response = client.post(url) if method == "post" else client.get(url)
-    assert response.status_code == table[role], (name, role, response.status_code)
-    if role == "anonymous" and table is not PUBLIC:
-        assert response.url.startswith(reverse("account_login"))
 
 
 def test_a_trainee_assessor_assigned_to_the_learner_creates_records(client, setup):

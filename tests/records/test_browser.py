@@ -13,7 +13,13 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from apps.evidence.models import Evidence
-from apps.records.models import ObservationConfirmation, Observation, ProfessionalDiscussion, Questioning, WitnessRequest
+from apps.records.models import (
+    Observation,
+    ObservationConfirmation,
+    ProfessionalDiscussion,
+    Questioning,
+    WitnessRequest,
+)
 from tests.evidence import samples
 from tests.records.helpers import criteria
 

@@ -3,7 +3,7 @@
 - {% assessment_history evidence %} shows each assessed version of a piece of evidence with
   its outcome, feedback and decisions (for the learner's evidence page; three queries).
 - {% qualification_status progress %} shows the live qualification status of a Progress
-  from `selectors.enrolment_status` / `enrolment_progress_many`.
+  from `progress.enrolment_status` / `enrolment_progress_many`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django import template
 
 from apps.learners.models import PriorAchievement
 
-from .. import selectors
+from .. import pages
 from ..status import STATE_LABELS
 
 register = template.Library()
@@ -26,13 +26,19 @@ def route_label(route: str) -> str:
 
 
 @register.filter
+def prior_route_label(route: str) -> str:
+    """How a unit achieved elsewhere counts (credit transfer, RPL, exemption); '' for an assessed unit."""
+    return "" if route == "assessed" else ROUTES.get(route, route)
+
+
+@register.filter
 def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
 @register.inclusion_tag("assessment/includes/version_assessments.html")
 def assessment_history(evidence, heading_level: int = 2):
-    return {"history": selectors.assessment_history(evidence), "h": heading_level, "sub": heading_level + 1}
+    return {"history": pages.assessment_history(evidence), "h": heading_level, "sub": heading_level + 1}
 
 
 @register.inclusion_tag("assessment/includes/qualification_status.html", takes_context=True)

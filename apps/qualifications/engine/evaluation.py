@@ -303,7 +303,7 @@ class _Search:
         self.rest_capped = _suffix([f if capped[c] else 0 for c, f in enumerate(full)])
         self.rest_free = _suffix([0 if capped[c] else f for c, f in enumerate(full)])
         self.rest_values = [
-            _suffix([w * len(cl.members) for w, cl in zip(check.weights, classes)]) for check in self.checks
+            _suffix([w * len(cl.members) for w, cl in zip(check.weights, classes, strict=True)]) for check in self.checks
         ]
 
     def run(self) -> list[int]:
@@ -368,7 +368,7 @@ class _Search:
             return  # not maximal
         achieved = all(
             (check.low is None or value >= check.low) and (check.high is None or value <= check.high)
-            for check, value in zip(self.checks, self.values)
+            for check, value in zip(self.checks, self.values, strict=True)
         )
         score = (achieved, self.credits)
         if self.best is None or score > self.best[0]:

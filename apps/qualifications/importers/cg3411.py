@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .base import FORMAT, ImportError_, Layout, Report, clean
 
@@ -167,7 +168,7 @@ def _structures(lines: list[Line], report: Report) -> list[Structure]:
     if not starts:
         raise ImportError_("cg3411: no 'To achieve the ... (QAN ...)' rules of combination")
     end = _find(lines, lambda line: line.text == "Total Qualification Time", starts[-1])
-    bounds = list(zip(starts, starts[1:] + [end if end > 0 else len(lines)]))
+    bounds = list(zip(starts, starts[1:] + [end if end > 0 else len(lines)], strict=True))
     return [_structure(lines[a:b], report) for a, b in bounds]
 
 

@@ -195,7 +195,7 @@ def _table_row(line: Line, cells: list[str], header: list[str], report: Report) 
             f"unit table line {line.number}: {len(cells)} cells for {len(header)} columns"
         )
     ticks = {}
-    for column, cell in zip(header[6:], cells[6:]):
+    for column, cell in zip(header[6:], cells[6:], strict=False):  # a short row leaves its last columns empty
         if cell not in ("", "✓"):
             report.warn(f"unit table line {line.number}, column {column}: {cell!r} read as a tick")
         ticks[column] = cell != ""
@@ -574,7 +574,7 @@ def parse(text: str, report: Report) -> list[dict[str, Any]]:
     starts = _unit_starts(lines)
     ends = starts[1:] + [_unit_end(lines)]
     units: list[dict[str, Any]] = []
-    for start, end in zip(starts, ends):
+    for start, end in zip(starts, ends, strict=False):
         unit = _read_unit(lines, start, end, report)
         if unit.number is None:
             raise ImportError_(f"line {lines[start].number}: a unit with no 'Unit NNN' heading")

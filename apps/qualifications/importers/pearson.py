@@ -514,7 +514,7 @@ def parse(text: str, report: Report) -> list[dict[str, Any]]:
     units_end = _find(lines, _UNITS_END) or len(lines)
     starts = [s for s in _unit_starts(lines) if s < units_end]
     units = [
-        _unit(lines, s, nxt, table, report) for s, nxt in zip(starts, starts[1:] + [units_end])
+        _unit(lines, s, nxt, table, report) for s, nxt in zip(starts, starts[1:] + [units_end], strict=True)
     ]
     missing = sorted(set(table) - {u["number"] for u in units}, key=int)
     if missing:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .base import FORMAT, Layout, Report, clean
 
@@ -410,7 +411,7 @@ def _finish(outcome: _Outcome, i: int, outcomes: list[_Outcome], where: str, rep
 def _check_criteria(outcome: _Outcome, number: str, label: str, report: Report) -> None:
     seen: set[str] = set()
     expected = 1
-    for criterion, line in zip(outcome.criteria, outcome.criterion_lines):
+    for criterion, line in zip(outcome.criteria, outcome.criterion_lines, strict=False):
         printed = criterion["number"]
         if printed is None:
             expected += 1

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django import template
 
+from apps.learners.access import is_learner_of
 from apps.learners.models import Enrolment
 
-from .. import selectors
+from .. import access, selectors
 
 register = template.Library()
 
@@ -34,7 +35,7 @@ def record_summary(context, version) -> dict:
     return {
         "record": record,
         "kind": KIND_OF_MODEL[record._meta.model_name],
-        "is_learner": user_id is not None and record.enrolment.learner.user_id == user_id,
+        "is_learner": is_learner_of(user_id, record.enrolment),
     }
 
 
@@ -43,4 +44,4 @@ def new_record_menu(context, enrolment: Enrolment) -> dict:
     """Links to create each kind of record, shown only to an assessor assigned to the enrolment."""
     request = context.get("request")
     membership = getattr(request, "membership", None)
-    return {"enrolment": enrolment, "show": selectors.is_assigned_assessor(membership, enrolment)}
+    return {"enrolment": enrolment, "show": access.may_record(membership, enrolment)}

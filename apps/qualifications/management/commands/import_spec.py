@@ -62,7 +62,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  - {message}")
             raise CommandError("the import produced invalid qualifications; nothing was written")
 
-        for qualification, target in zip(qualifications, targets):
+        for qualification, target in zip(qualifications, targets, strict=True):
             new = dump_yaml(qualification)
             old = target.read_text(encoding="utf-8") if target.is_file() else None
             if old == new:
