@@ -37,7 +37,20 @@ lint: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
-# Stop embedded servers and delete local data (database, Redis, uploaded files).
+# Stop embedded servers and delete local data (database, Redis, uploaded files), after saying
+# what would go and asking: type DELETE, or run `make clean-data CONFIRM=yes`.
+DATA_DIR := $(or $(ATTEST_DATA_DIR),.data)
 clean-data: $(STAMP)
-	$(BIN)/python -c "from config import embedded; embedded.stop_all()"
-	rm -rf .data
+	@if [ ! -e "$(DATA_DIR)" ]; then echo "Nothing to delete: $(DATA_DIR) does not exist."; exit 0; fi; \
+	echo "make clean-data deletes everything Attest keeps in $(DATA_DIR): the database, Redis and every uploaded file:"; \
+	du -sh "$(DATA_DIR)"/* 2>/dev/null | sed 's/^/  /'; \
+	du -sh "$(DATA_DIR)" | sed 's/^/  /; s/$$/ in all/'; \
+	if [ "$(CONFIRM)" != "yes" ]; then \
+		printf 'Type DELETE to delete it all (anything else keeps it): '; \
+		read answer || answer=""; \
+		if [ "$$answer" != "DELETE" ]; then \
+			echo; echo "Nothing was deleted. (make clean-data CONFIRM=yes deletes without asking.)"; exit 1; \
+		fi; \
+	fi; \
+	ATTEST_DATA_DIR="$(DATA_DIR)" $(BIN)/python -c "from config import embedded; embedded.stop_all()" \
+		&& rm -rf "$(DATA_DIR)" && echo "Deleted $(DATA_DIR)."

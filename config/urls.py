@@ -16,3 +16,8 @@ urlpatterns = [
     path("records/", include("apps.records.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+# A database that is restarting is a short wait, not an error: see apps.core.views.server_error.
+handler500 = "apps.core.views.server_error"
+# A malformed or oversized request (Django's bare "Bad Request") is a page that says what to do.
+handler400 = "apps.core.errors.bad_request"

@@ -10,6 +10,54 @@ from django.core.cache import cache
 
 from tests.factories import CentreFactory, MembershipFactory
 
+# --- the database: made, migrated and dropped by the tables' owner, used as the app's role ------
+
+_APP_CREDENTIALS: dict = {}
+
+
+def _connect_as(credentials: dict) -> None:
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(credentials)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.db import connections
+
+    from apps.core.db import owner_credentials
+
+    owner = owner_credentials()
+    if owner is not None:
+        settings_dict = connections["default"].settings_dict
+        _APP_CREDENTIALS.update({key: settings_dict.get(key) for key in owner})
+        _connect_as(owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Once the owner has made the test database, the tests run as the app's role, as the app does."""
+    from apps.core.db import grant_to_app, owner_credentials
+
+    if owner_credentials() is None:
+        yield
+        return
+    with django_db_blocker.unblock():
+        grant_to_app(_APP_CREDENTIALS["USER"])
+        _connect_as(_APP_CREDENTIALS)
+    yield
+    with django_db_blocker.unblock():
+        _connect_as(owner_credentials())  # the owner drops what it made
+
+
+@pytest.fixture(autouse=True)
+def _outbox_runs_tasks_here_without_a_worker(request, settings):
+    """Work a change asks for goes through the outbox; where no real worker runs, the outbox
+    runs the task itself once the change commits."""
+    settings.ATTEST_OUTBOX_EAGER = "celery_worker" not in request.fixturenames
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):

@@ -20,7 +20,7 @@ def test_repeated_failed_logins_are_rate_limited(client, member):
     for _ in range(5):
         client.post("/accounts/login/", {"login": person.user.email, "password": "wrong"})
     page = client.post("/accounts/login/", {"login": person.user.email, "password": PASSWORD}).content.decode()
-    assert "Too many failed login attempts" in page
+    assert "Too many failed sign-in attempts" in page  # who is paused, and until when: tests/test_lockouts.py
 
 
 def test_there_is_no_open_sign_up(client, db):

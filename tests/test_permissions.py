@@ -130,6 +130,8 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("file_download", "get"): scoped(READERS),
     ("file_view", "get"): scoped(READERS),
     ("file_thumbnail", "get"): scoped(READERS),
+    # Only the uploader removes a file, and only before it is in evidence (the world's file is: 409).
+    ("file_discard", "post"): scoped({"learner": 409}),
     ("assessment_evidence", "get"): scoped(STAFF_READERS),
     ("assessment_evidence", "post"): scoped({p: 200 for p in ASSESSORS}),
     ("assessment_decision_correct", "post"): scoped({p: 200 for p in ASSESSORS}),
@@ -230,6 +232,7 @@ def url_for(name: str, o: dict) -> str:
         "prior_achievement_add": [e], "prior_achievement_remove": [e, o["prior"].pk],
         "upload_detail": [o["upload"].pk],
         "file_download": [o["file"].pk], "file_view": [o["file"].pk], "file_thumbnail": [o["file"].pk],
+        "file_discard": [o["file"].pk],
         "notification_open": [o["notification"].pk],
         "assessment_evidence": [evidence],
         "assessment_decision_correct": [evidence, o["decision"].pk],

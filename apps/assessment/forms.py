@@ -12,6 +12,8 @@ from __future__ import annotations
 from django import forms
 from django.http import QueryDict
 
+from apps.core.validators import visible_name, visible_text
+
 from .models import Decision, EvidenceAssessment
 from .pages import EnteredAssessment
 from .services import EvidenceJudgement, Judgement
@@ -25,6 +27,7 @@ class SignatureField(forms.CharField):
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("help_text", SIGNATURE_HELP)
         kwargs.setdefault("error_messages", {"required": "Type your full name to sign."})
+        kwargs.setdefault("validators", [visible_name])
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("autocomplete", "name")
 
@@ -41,6 +44,7 @@ class OutcomeForm(forms.Form):
     )
     feedback = forms.CharField(
         label="Overall feedback to the learner", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[visible_text],
         help_text="Needed when you refer the evidence back: say what to change.",
     )
     signed_name = SignatureField()
@@ -135,9 +139,9 @@ class CorrectionForm(forms.Form):
         error_messages={"required": "Choose the corrected judgement: met or not yet met."},
     )
     feedback = forms.CharField(label="Feedback on this criterion", required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}))
+                               widget=forms.Textarea(attrs={"rows": 2}), validators=[visible_text])
     reason = forms.CharField(
-        label="Reason for the correction", widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the correction", widget=forms.Textarea(attrs={"rows": 2}), validators=[visible_text],
         error_messages={"required": "Give the reason for the correction: it is kept with the decision for quality assurance."},
     )
     signed_name = SignatureField()
@@ -145,7 +149,7 @@ class CorrectionForm(forms.Form):
 
 class WithdrawCoverageForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for withdrawing the tick", widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for withdrawing the tick", widget=forms.Textarea(attrs={"rows": 2}), validators=[visible_text],
         error_messages={"required": "Give the reason for withdrawing the tick."},
     )
     signed_name = SignatureField()
@@ -156,7 +160,8 @@ class CountersignForm(forms.Form):
 
 
 class SignOffForm(forms.Form):
-    comment = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                              validators=[visible_text])
     signed_name = SignatureField()
 
 
@@ -166,7 +171,7 @@ class AcknowledgeForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for reopening", widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for reopening", widget=forms.Textarea(attrs={"rows": 3}), validators=[visible_text],
         error_messages={"required": "Give the reason for reopening the unit: it is kept with the sign-off."},
     )
     signed_name = SignatureField()

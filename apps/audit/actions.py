@@ -19,6 +19,8 @@ GROUPS: dict[str, dict[str, str]] = {
         "evidence.recorded": "Assessor's record added to a portfolio",
         "file.uploaded": "File uploaded",
         "file.downloaded": "File downloaded or opened",
+        "file.discarded": "Uploaded file removed before it was used",
+        "file.swept": "Unused uploaded file deleted after a day",
         "portfolio.export_requested": "Portfolio export requested",
     },
     "Assessment": {

@@ -171,6 +171,16 @@ def _file_downloaded(f: _Facts) -> str:
     return f"{f.actor} {verb} {_named('the file', f.p.get('name') or f.name)}"
 
 
+@_says("file.discarded", uses=["name"])
+def _file_discarded(f: _Facts) -> str:
+    return f"{f.actor} removed {_named('the file', f.p.get('name') or f.name)} before using it"
+
+
+@_says("file.swept", uses=["name"])
+def _file_swept(f: _Facts) -> str:
+    return f"{f.actor} deleted {_named('the file', f.p.get('name') or f.name)}, uploaded a day before and never used"
+
+
 @_says("portfolio.export_requested")
 def _export_requested(f: _Facts) -> str:
     return f"{f.actor} asked for an export of a portfolio"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 
+from apps.core.validators import date_from_1900, visible_name
 from apps.core.widgets import DateInput
 
 from .roles import RoleSet
@@ -22,6 +23,7 @@ class RolesForm(forms.Form):
         required=False,
         widget=DateInput(),
         help_text="Required for external quality assurers; access ends after this day.",
+        validators=[date_from_1900],
     )
 
     @staticmethod
@@ -53,14 +55,14 @@ class RolesForm(forms.Form):
 
 
 class InviteForm(RolesForm):
-    full_name = forms.CharField(label="Full name", max_length=200)
+    full_name = forms.CharField(label="Full name", max_length=200, validators=[visible_name])
     email = forms.EmailField(label="Email address")
 
     field_order = ["full_name", "email"]
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(label="Your full name", max_length=200)
+    full_name = forms.CharField(label="Your full name", max_length=200, validators=[visible_name])
     password1 = forms.CharField(
         label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

@@ -121,6 +121,7 @@ class Invitation(RoleFields):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # marked before the email goes
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from apps.accounts.services import user_create
 from apps.audit.services import audit_record
+from apps.core import outbox
+from apps.core.sealing import seal
 
 from .access import require_manager_of
 from .models import Centre, Invitation, Membership
@@ -53,15 +55,29 @@ def centre_update_settings(*, centre: Centre, actor, require_mfa_for_staff: bool
     return centre
 
 
-def _send_invitation(invitation: Invitation, token: str, base_url: str) -> None:
+def invitation_email(*, invitation_id: int, token: str, base_url: str) -> bool:
+    """Email an invitation's link (Celery). It is marked as emailed before it goes (and unmarked
+    if sending fails), so a task delivered twice emails it once; nothing is sent for an
+    invitation withdrawn, accepted or replaced meanwhile."""
+    invitation = Invitation.objects.select_related("centre").filter(pk=invitation_id, emailed_at=None).first()
+    if invitation is None or invitation.status != Invitation.Status.PENDING or Invitation.lookup(token) != invitation:
+        return False
+    claimed_at = timezone.now()
+    if not Invitation.objects.filter(pk=invitation.pk, emailed_at=None).update(emailed_at=claimed_at):
+        return False
     link = base_url.rstrip("/") + reverse("invitation_accept", args=[token])
     context = {"invitation": invitation, "link": link, "roles": invitation.roleset.labels()}
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to {invitation.centre.name}",
-        message=render_to_string("centres/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
+    try:
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to {invitation.centre.name}",
+            message=render_to_string("centres/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except Exception:
+        Invitation.objects.filter(pk=invitation.pk, emailed_at=claimed_at).update(emailed_at=None)
+        raise
+    return True
 
 
 @transaction.atomic
@@ -96,7 +112,9 @@ def invitation_create(
         obj=invitation,
         payload={"email": email, "roles": roles.labels()},
     )
-    transaction.on_commit(lambda: _send_invitation(invitation, token, base_url))
+    from .tasks import email_invitation
+
+    outbox.enqueue(email_invitation, invitation.pk, seal(token), base_url)
     return invitation
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.core.clamd import scanner_status
 from apps.core.lists import list_page
 
 from . import selectors, services
@@ -119,7 +120,11 @@ def centre_settings(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "Centre settings saved.")
         return redirect("centre_settings")
-    return render(request, "centres/settings.html", {"form": form})
+    scanning = scanner_status()  # "ok", "off", or what is wrong with the scanner
+    return render(
+        request, "centres/settings.html",
+        {"form": form, "scanning_off": scanning == "off", "scanning_problem": "" if scanning in {"ok", "off"} else scanning},
+    )
 
 
 @require_POST

@@ -127,6 +127,18 @@ def file_get(*, membership: Membership | None, pk: int) -> StoredFile:
     return get_object_or_404(files_visible(membership=membership), pk=pk)
 
 
+def may_discard(membership: Membership | None, stored: StoredFile) -> bool:
+    """A file is removed (before it is part of any evidence) only by whoever uploaded it."""
+    return membership is not None and stored.uploaded_by_id == membership.user_id
+
+
+def file_get_for_discarding(*, membership: Membership | None, pk: int) -> StoredFile:
+    stored = file_get(membership=membership, pk=pk)
+    if not may_discard(membership, stored):
+        raise PermissionDenied("Only the person who uploaded a file can remove it.")
+    return stored
+
+
 UPLOADERS = (Cap.OWN_PORTFOLIO, Cap.ASSESS, Cap.MANAGE_CENTRE)
 
 

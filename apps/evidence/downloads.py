@@ -3,7 +3,9 @@
 Permission comes from `access.file_get` (another centre's file, or one the member cannot
 see, is a 404). Local files are streamed with HTTP range support so audio and video can
 seek; on S3 the view redirects to a presigned URL that lives a minute, carrying the same
-Content-Disposition and type. Downloading someone else's file is an audit event.
+Content-Disposition and type. A PDF is shown in the browser only under a sandboxing
+Content-Security-Policy (on S3, which cannot send one, it is downloaded instead).
+Downloading someone else's file is an audit event.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ PRESIGNED_SECONDS = 60
 # Shown in the page (images, players, the browser's PDF viewer); anything else is a download.
 INLINE_KINDS = {StoredFile.Kind.IMAGE, StoredFile.Kind.AUDIO, StoredFile.Kind.VIDEO}
 INLINE_TYPES = {"application/pdf"}
+# A PDF can carry scripts and forms: shown in the browser only in a sandbox (no script, no
+# same-origin access, no forms), so nothing in it can act as the signed-in person.
+SANDBOXED_TYPES = {"application/pdf"}
 # Images every browser can draw, so the original stands in until the thumbnail is made.
 BROWSER_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
@@ -133,8 +138,14 @@ def file_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The file shown in the browser (images, audio, video, PDF), seekable; other types download."""
     stored = file_get(membership=request.membership, pk=pk)
     inline = stored.kind in INLINE_KINDS or stored.content_type in INLINE_TYPES
+    sandboxed = stored.content_type in SANDBOXED_TYPES
+    if sandboxed and _is_s3(default_storage):
+        inline = False  # a presigned S3 answer cannot carry the sandbox: there a PDF is downloaded
     _audit_if_someone_elses(request, stored, inline=inline)
-    return _stream(request, _original(stored), "inline" if inline else "attachment")
+    response = _stream(request, _original(stored), "inline" if inline else "attachment")
+    if inline and sandboxed:
+        response._csp_update = {"sandbox": True}  # added to the app's own policy (django-csp)
+    return response
 
 
 @require_safe

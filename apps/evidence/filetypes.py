@@ -75,4 +75,44 @@ REFUSED_VARIANTS = {
     "video/ogg": "an Ogg video",
     "image/avif": "an AVIF image",
     "application/zip": "a ZIP archive",
+    # Text a browser would run: recognised from the content (or, for scripts, the name) and
+    # refused as what it is, never as "plain text" to be renamed.
+    "text/html": "a web page (HTML)",
+    "image/svg+xml": "an SVG drawing",
+    "application/x-php": "a script (PHP)",
+    "text/x-script": "a script",
+    "text/javascript": "a script (JavaScript)",
+    "text/vbscript": "a script (VBScript)",
+    "application/x-powershell": "a script (PowerShell)",
+    "application/x-sh": "a script (shell)",
+    "application/x-bat": "a script (a Windows batch file)",
+    "text/x-python": "a script (Python)",
+    "text/x-perl": "a script (Perl)",
+    "text/x-ruby": "a script (Ruby)",
+    "application/hta": "a script (an HTML application)",
+    "application/x-wsh": "a script (Windows Script Host)",
 }
+# Why a refused kind of text cannot simply be kept, and what to upload instead.
+REFUSED_ADVICE = {
+    "text/html": "To keep what the page shows, print it to a PDF (or take a screenshot) and upload that. ",
+    "image/svg+xml": "An SVG file can carry scripts. Save the drawing as a PNG or a PDF and upload that. ",
+}
+# Plain text named as one of these is refused as what its name says: a browser or a double
+# click would run it, whatever its first line looks like.
+TEXT_REFUSED_BY_EXTENSION = {
+    **dict.fromkeys(("html", "htm", "xhtml", "shtml", "mht", "mhtml"), "text/html"),
+    "svg": "image/svg+xml",
+    **dict.fromkeys(("js", "mjs", "cjs", "jse"), "text/javascript"),
+    **dict.fromkeys(("vbs", "vbe"), "text/vbscript"),
+    **dict.fromkeys(("ps1", "psm1", "psd1"), "application/x-powershell"),
+    **dict.fromkeys(("sh", "bash", "zsh", "ksh", "csh", "command"), "application/x-sh"),
+    **dict.fromkeys(("bat", "cmd"), "application/x-bat"),
+    **dict.fromkeys(("py", "pyw"), "text/x-python"),
+    **dict.fromkeys(("php", "phtml", "php3", "php4", "php5", "phar"), "application/x-php"),
+    **dict.fromkeys(("pl", "pm"), "text/x-perl"),
+    "rb": "text/x-ruby",
+    "hta": "application/hta",
+    **dict.fromkeys(("wsf", "wsh"), "application/x-wsh"),
+}
+# Allowed types that are ZIP packages: checked for what they would expand to.
+ZIP_PACKAGES = {DOCX, XLSX, PPTX, ODT}

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from apps.core.once import new_token
+from apps.core.validators import date_from_1900, visible_name, visible_text
 from apps.core.widgets import DateInput
 from apps.learners.models import Enrolment
 from apps.qualifications.models import AssessmentCriterion
@@ -12,21 +14,24 @@ from .services import DECLARATION, EvidenceContent, duplicate_files
 
 
 class EvidenceForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="A few words a person will recognise, e.g. “Handling a complaint call”.")
+    title = forms.CharField(max_length=200, validators=[visible_name], help_text="A few words a person will recognise, e.g. “Handling a complaint call”.")
     evidence_date = forms.DateField(
-        label="Date of the evidence", widget=DateInput(), initial=timezone.localdate
+        label="Date of the evidence", widget=DateInput(), initial=timezone.localdate, validators=[date_from_1900]
     )
     method = forms.ChoiceField(label="Assessment method", choices=Evidence.Method.choices)
     context = forms.ChoiceField(
         choices=Evidence.Context.choices, help_text="Where the work was done: at real work, in a realistic work environment, or in a simulation."
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="What the evidence shows and how it was produced.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, validators=[visible_text], help_text="What the evidence shows and how it was produced.")
     text = forms.CharField(
-        label="Written account", widget=forms.Textarea(attrs={"rows": 8}), required=False,
+        label="Written account", widget=forms.Textarea(attrs={"rows": 8}), required=False, validators=[visible_text],
         help_text="Type a reflective account or other written evidence here, if you have no file for it.",
     )
     criteria = forms.ModelMultipleChoiceField(queryset=AssessmentCriterion.objects.none(), required=False)
     confirm_duplicates = forms.BooleanField(label="Yes, add these files again", required=False)
+    # One-time token: a double-clicked "Save draft" saves one draft (apps/core/once.py, which
+    # reads it from the post; a damaged one only means the form is not protected from a repeat).
+    once = forms.CharField(required=False, widget=forms.HiddenInput, initial=new_token)
 
     def __init__(self, *args, enrolment: Enrolment, user, evidence: Evidence | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,7 +44,7 @@ class EvidenceForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         ids = [i for i in self.data.getlist("files") if i]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isascii() and i.isdigit() for i in ids):  # "²" is a digit to isdigit(), not to int()
             raise forms.ValidationError("A file in the list is not one of yours; remove it and upload it again.")
         found = {str(f.pk): f for f in StoredFile.objects.filter(centre_id=self.enrolment.centre_id, pk__in=ids)}
         allowed_ids = set(self._allowed_ids(found.values()))
@@ -78,4 +83,4 @@ class EvidenceForm(forms.Form):
 
 class SubmitForm(forms.Form):
     agree = forms.BooleanField(label=DECLARATION)
-    declared_name = forms.CharField(label="Type your full name to sign", max_length=200)
+    declared_name = forms.CharField(label="Type your full name to sign", max_length=200, validators=[visible_name])

@@ -180,6 +180,11 @@ class PortfolioExport(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A worker building it holds it until then, and extends it as it goes; a worker that died
+    # lets it lapse, and the export is taken up again (or failed, after a few attempts).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # marked before the email goes
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,6 +8,12 @@ with the reason in words a learner understands.
 The `filetype` library recognises the simple signatures; containers whose first bytes are
 ambiguous (ZIP packages, ISO media, Matroska/WebM, Ogg, MPEG audio after an ID3 tag) and
 plain text are told apart here by reading their structure, seeking rather than loading.
+Text that a browser or a shell would run (web pages, SVG, scripts) is named as what it is.
+
+Content that would hurt whoever opens it is refused too: an office package whose directory
+says it would inflate far beyond its size (judged from the directory, never by inflating
+it), and an image whose header claims more pixels than a sane limit or that does not
+decode completely.
 
 Pure Python (no Django): callers pass the size limit in, and `storage` turns a refusal
 into the form error the pages show.
@@ -16,18 +22,36 @@ into the form error the pages show.
 from __future__ import annotations
 
 import codecs
+import math
 import os
+import re
 import struct
 import unicodedata
+import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO, BinaryIO
 
 import filetype
+from PIL import Image
 
-from .filetypes import ALLOWED_SUMMARY, ALLOWED_TYPES, DOCX, PPTX, REFUSED_VARIANTS, XLSX
+from apps.core.text import BIDI_CONTROLS as _BIDI_CONTROLS  # the one list, shared with names typed into forms
+
+from .filetypes import (
+    ALLOWED_SUMMARY,
+    ALLOWED_TYPES,
+    DOCX,
+    IMAGE,
+    PPTX,
+    REFUSED_ADVICE,
+    REFUSED_VARIANTS,
+    TEXT_REFUSED_BY_EXTENSION,
+    XLSX,
+    ZIP_PACKAGES,
+)
 
 CHUNK = 1024 * 1024  # every read and write of file content goes in pieces of this size
 HEAD_BYTES = 64 * 1024  # enough of the start of a file to recognise it
@@ -50,10 +74,6 @@ class Inspection:
 
 
 # --- Names and sizes -----------------------------------------------------------------------
-
-_BIDI_CONTROLS = {"\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
-                  "\u2066", "\u2067", "\u2068", "\u2069"}
-
 
 def check_name(name: str | None) -> str:
     """A plain file name, or Rejected: no folders, no '..', no control characters."""
@@ -146,7 +166,7 @@ def sniff(handle: BinaryIO) -> tuple[str | None, str]:
             return _described(mime)
         return mime, f"a file of type {guess.extension.upper()} ({mime})"
     if _is_text(handle):
-        return _described("text/plain")
+        return _described(_text_type(head))
     return None, "a file whose type could not be recognised"
 
 
@@ -381,6 +401,36 @@ def _is_text(handle: BinaryIO) -> bool:
     return False
 
 
+# The tags that make a browser treat text as a web page (the WHATWG sniffing rules), after any
+# byte-order mark and white space.
+_HTML_START = re.compile(
+    r"<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--)[\s>/]"
+)
+_SVG_START = re.compile(r"<svg[\s>/]|<!doctype\s+svg[\s>]")
+
+
+def _text_type(head: bytes) -> str:
+    """Text is plain text unless it is markup or a script a browser or a shell would run."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[:4096].decode("utf-16", "ignore")
+    else:
+        text = head[:4096].decode("utf-8", "ignore")
+    start = text.lstrip("\ufeff \t\r\n\f").lower()
+    if start.startswith("#!"):
+        return "text/x-script"
+    if start.startswith("<?php") or "<?php" in start:
+        return "application/x-php"
+    if start.startswith("<?xml") or start.startswith("<!--") or start.startswith("<!doctype svg"):
+        # An XML prologue or comment may come before the root element: an SVG drawing says so early.
+        if _SVG_START.search(start[:2048]):
+            return "image/svg+xml"
+    if _SVG_START.match(start):
+        return "image/svg+xml"
+    if _HTML_START.match(start):
+        return "text/html"
+    return "text/plain"
+
+
 _TEXT_CONTROLS_ALLOWED = {"\t", "\n", "\r", "\f"}
 
 
@@ -410,6 +460,10 @@ def _inspect_handle(handle: BinaryIO, name: str, limit: int) -> Inspection:
     size = _size_of(handle)
     check_size(size, name, limit=limit)
     content_type, description = sniff(handle)
+    extension = extension_of(name)
+    if content_type == "text/plain" and extension in TEXT_REFUSED_BY_EXTENSION:
+        content_type = TEXT_REFUSED_BY_EXTENSION[extension]
+        description = REFUSED_VARIANTS[content_type]
     allowed = ALLOWED_TYPES.get(content_type or "")
     if allowed is None:
         if content_type is None:
@@ -419,13 +473,287 @@ def _inspect_handle(handle: BinaryIO, name: str, limit: int) -> Inspection:
                 code="unknown_type",
             )
         raise Rejected(
-            f"“{name}” is {description}, which cannot be used as evidence. " + ALLOWED_SUMMARY, code="type_not_allowed"
+            f"“{name}” is {description}, which cannot be used as evidence. "
+            + REFUSED_ADVICE.get(content_type, "") + ALLOWED_SUMMARY,
+            code="type_not_allowed",
         )
-    extension = extension_of(name)
     if extension and extension not in allowed.extensions:
         raise Rejected(
             f"“{name}” is named as a .{extension} file, but its content is {allowed.label}. "
             f"Rename it to end in .{allowed.extensions[0]}, or choose the file you meant.",
             code="extension_mismatch",
         )
+    if allowed.content_type in ZIP_PACKAGES:
+        check_archive(handle, name, allowed.label, size)
+    elif allowed.kind == IMAGE:
+        check_image(handle, name, allowed.content_type, allowed.label, size)
     return Inspection(content_type=allowed.content_type, kind=allowed.kind, size=size)
+
+
+# --- Archives that would inflate far beyond their size (zip bombs) -------------------------
+
+ZIP_MAX_EXPANDED = 3 * 1024**3  # more than any real document: the largest file kept is 2 GB
+ZIP_MAX_RATIO = 100  # a real document's XML deflates 5 to 20 times, its media hardly at all
+ZIP_RATIO_FLOOR = 100 * 1024**2  # below this, whatever the ratio, opening it harms nobody
+
+
+def zip_expansion(handle: BinaryIO) -> int:
+    """What the archive says its contents add up to, from its directory alone: nothing is inflated."""
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            return sum(max(0, info.file_size) for info in archive.infolist())
+    finally:
+        handle.seek(0)
+
+
+def check_archive(handle: BinaryIO, name: str, label: str, size: int) -> None:
+    """Rejected when the package would expand past a sane total, or far beyond its own size."""
+    try:
+        expanded = zip_expansion(handle)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise Rejected(
+            f"“{name}” looks like {label}, but it is damaged and cannot be opened. Save it again and upload the new copy.",
+            code="damaged",
+        ) from None
+    if expanded > ZIP_MAX_EXPANDED or (expanded > ZIP_RATIO_FLOOR and expanded > ZIP_MAX_RATIO * size):
+        raise Rejected(
+            f"“{name}” is {size_in_words(size)}, but it would expand to {size_in_words(expanded)} when opened: "
+            f"far more than {label} does (a “zip bomb”), so it cannot be used as evidence. "
+            "Save the document again from the program that made it and upload the new copy.",
+            code="zip_bomb",
+        )
+
+
+# --- Images: a sane number of pixels, decoded whole -----------------------------------------
+
+# JPEGs are checked decoded at an eighth of their size and PNGs row by row, so their limit is
+# high (a 108-megapixel phone photo passes). GIF and WebP are decoded whole, in memory.
+IMAGE_MAX_PIXELS = 150_000_000  # below Pillow's own refusal (about 179 million)
+IMAGE_MAX_PIXELS_DECODED_WHOLE = 60_000_000
+ANIMATION_MAX_PIXELS = 1_000_000_000  # every frame of a GIF or WebP animation together
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.0f}" if pixels >= 10_000_000 else f"{pixels / 1_000_000:.1f}"
+
+
+def check_image(handle: BinaryIO, name: str, content_type: str, label: str, size: int) -> None:
+    """Rejected when the header claims more pixels than a sane limit (a decompression bomb) or the
+    image does not decode completely (cut short, or damaged)."""
+    checks = {
+        "image/jpeg": (_jpeg_dimensions, IMAGE_MAX_PIXELS, _decode_jpeg),
+        "image/png": (_png_dimensions, IMAGE_MAX_PIXELS, _decode_png),
+        "image/gif": (_gif_dimensions, IMAGE_MAX_PIXELS_DECODED_WHOLE, _decode_frames),
+        "image/webp": (_webp_dimensions, IMAGE_MAX_PIXELS_DECODED_WHOLE, _decode_frames),
+    }
+    if content_type not in checks:
+        return  # HEIC: nothing here decodes it (pages show its name, never its pixels)
+    dimensions, most, decode = checks[content_type]
+    handle.seek(0)
+    try:
+        found = dimensions(handle)
+    except (OSError, struct.error, ValueError):
+        found = None
+    finally:
+        handle.seek(0)
+    if found is None or found[0] <= 0 or found[1] <= 0:
+        raise _damaged(name, label)
+    width, height = found
+    if width * height > most:
+        raise Rejected(
+            f"“{name}” says it is {width:,} × {height:,} pixels ({_megapixels(width * height)} megapixels), "
+            f"more than the {_megapixels(most)} megapixels {label} can have here. "
+            "Save it at a smaller size and upload that.",
+            code="too_many_pixels",
+        )
+    try:
+        decode(handle, width, height, size)
+    except _TooBig as too_big:
+        raise Rejected(
+            f"“{name}” is an animation of {too_big.frames:,} frames of {width:,} × {height:,} pixels, "
+            "too large to check. Upload a shorter clip as a video instead.",
+            code="too_many_pixels",
+        ) from None
+    except Exception:  # noqa: BLE001 - any failure to decode means the same thing to the learner
+        raise _damaged(name, label) from None
+    finally:
+        handle.seek(0)
+
+
+def _damaged(name: str, label: str) -> Rejected:
+    return Rejected(
+        f"“{name}” looks like {label}, but it does not decode completely: it is cut short or damaged "
+        "(perhaps it was not fully copied or downloaded). Upload the original again.",
+        code="damaged",
+    )
+
+
+class _TooBig(Exception):
+    def __init__(self, frames: int):
+        super().__init__(frames)
+        self.frames = frames
+
+
+_JPEG_FRAME_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_dimensions(handle: BinaryIO) -> tuple[int, int] | None:
+    """Width and height from the frame header, walking the segments before it by seeking."""
+    if handle.read(2) != b"\xff\xd8":
+        return None
+    for _ in range(100_000):
+        byte = handle.read(1)
+        if byte != b"\xff":
+            return None
+        marker = handle.read(1)
+        while marker == b"\xff":
+            marker = handle.read(1)
+        if not marker:
+            return None
+        code = marker[0]
+        if code == 0x01 or 0xD0 <= code <= 0xD7:
+            continue  # markers without a length
+        if code in (0xD9, 0xDA):
+            return None  # the image data (or its end) before any frame header
+        (length,) = struct.unpack(">H", handle.read(2))
+        if code in _JPEG_FRAME_MARKERS:
+            _precision, height, width = struct.unpack(">BHH", handle.read(5))
+            return width, height
+        handle.seek(length - 2, os.SEEK_CUR)
+    return None
+
+
+def _png_dimensions(handle: BinaryIO) -> tuple[int, int] | None:
+    head = handle.read(24)
+    if len(head) < 24 or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def _gif_dimensions(handle: BinaryIO) -> tuple[int, int] | None:
+    head = handle.read(10)
+    return struct.unpack("<HH", head[6:10]) if len(head) == 10 else None
+
+
+def _webp_dimensions(handle: BinaryIO) -> tuple[int, int] | None:
+    head = handle.read(30)
+    if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    chunk = head[12:16]
+    if chunk == b"VP8X":  # the canvas of an extended (animated, transparent) image
+        return 1 + int.from_bytes(head[24:27], "little"), 1 + int.from_bytes(head[27:30], "little")
+    if chunk == b"VP8L":
+        if head[20] != 0x2F:
+            return None
+        bits = int.from_bytes(head[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if chunk == b"VP8 ":
+        if head[23:26] != b"\x9d\x01\x2a":
+            return None
+        width, height = struct.unpack("<HH", head[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+class _CutShort(Exception):
+    pass
+
+
+class _EndIsAnError:
+    """The file as Pillow reads it, except that once the header is read, reaching the end while
+    the decoder still wants data raises. Pillow would otherwise pass over an image cut short
+    whenever anything in the process has set ImageFile.LOAD_TRUNCATED_IMAGES, as WeasyPrint
+    (the PDF renderer) does on import."""
+
+    def __init__(self, handle: BinaryIO):
+        self._handle = handle
+        self.strict = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._handle.read(size)
+        if self.strict and not data and size != 0:
+            raise _CutShort()
+        return data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._handle, name)
+
+
+def _decode_jpeg(handle: BinaryIO, width: int, height: int, size: int) -> None:
+    """Decoded at an eighth of its size: every byte of the image data is still read and checked."""
+    source = _EndIsAnError(handle)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns of big images; the limit above already holds
+        with Image.open(source, formats=["JPEG"]) as image:  # type: ignore[arg-type]
+            source.strict = True
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+
+
+def _decode_frames(handle: BinaryIO, width: int, height: int, size: int) -> None:
+    """GIF and WebP: every frame decoded; an animation may not add up to more than the limit."""
+    source = _EndIsAnError(handle)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(source, formats=["GIF", "WEBP"]) as image:  # type: ignore[arg-type]
+            source.strict = True
+            frames = getattr(image, "n_frames", 1)
+            if frames * width * height > ANIMATION_MAX_PIXELS:
+                raise _TooBig(frames)
+            for frame in range(frames):
+                image.seek(frame)
+                image.load()
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_raw_size(width: int, height: int, bit_depth: int, colour: int, interlaced: bool) -> int:
+    """How many bytes the image data inflates to: each row of each pass, with its filter byte."""
+    bits = bit_depth * _PNG_CHANNELS[colour]
+    passes = _ADAM7 if interlaced else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        columns, rows = math.ceil(max(0, width - x0) / dx), math.ceil(max(0, height - y0) / dy)
+        if columns and rows:
+            total += rows * (1 + math.ceil(columns * bits / 8))
+    return total
+
+
+def _decode_png(handle: BinaryIO, width: int, height: int, size: int) -> None:
+    """The image data inflated in pieces and thrown away as it goes (memory stays small): it must
+    give every row the header promises, and the file must reach its end chunk."""
+    handle.seek(8)
+    header = handle.read(25)
+    if len(header) < 25 or header[4:8] != b"IHDR":
+        raise ValueError("no header")
+    bit_depth, colour, _compression, _filter, interlace = header[16:21]
+    if colour not in _PNG_CHANNELS:
+        raise ValueError("bad colour type")
+    expected = _png_raw_size(width, height, bit_depth, colour, interlace == 1)
+    inflater = zlib.decompressobj()
+    produced = 0
+    position = 8
+    while True:
+        handle.seek(position)
+        chunk_header = handle.read(8)
+        if len(chunk_header) < 8:
+            raise ValueError("cut short before the end chunk")
+        length, kind = struct.unpack(">I4s", chunk_header)
+        if position + 12 + length > size:
+            raise ValueError("a chunk runs past the end of the file")
+        if kind == b"IEND":
+            break
+        if kind == b"IDAT" and produced < expected:
+            remaining = length
+            while remaining and produced < expected:
+                data = handle.read(min(CHUNK, remaining))
+                remaining -= len(data)
+                while data and produced < expected:
+                    produced += len(inflater.decompress(data, CHUNK))
+                    data = inflater.unconsumed_tail
+        position += 12 + length
+    if produced < expected:
+        raise ValueError("the image data stops before the last row")

@@ -3,7 +3,12 @@
 `store()` streams a checked file into the default storage (local disk or S3), hashing and
 counting as it goes, and records it with its audit event; on any failure nothing is left
 behind. The checks themselves are `sniffing.inspect()`; `inspect()` here runs them against
-this installation's size limit and reports a refusal as `FileRejected`, a form error.
+this installation's size limit, then has the file scanned for viruses (`scanning`), and
+reports a refusal as `FileRejected`, a form error.
+
+A file uploaded but never attached to evidence does not stay: its uploader can remove it
+(`file_discard`, the uploader's "Remove" button), and `files_sweep` (Celery beat) deletes
+those left for more than a day. The audit trail keeps their upload and their removal.
 """
 
 from __future__ import annotations
@@ -11,19 +16,24 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.centres.access import membership_for
+from apps.core import outbox
 
-from . import sniffing
-from .models import StoredFile
+from . import access, scanning, sniffing
+from .models import EvidenceFile, StoredFile, Upload
 from .sniffing import CHUNK, Inspection
 
 logger = logging.getLogger(__name__)
@@ -44,11 +54,14 @@ class FileRejected(ValidationError):
 
 
 def inspect(source: str | Path | BinaryIO, original_name: str) -> Inspection:
-    """What a file is, judged from its content; FileRejected with the reason when it may not be kept."""
+    """What a file is, judged from its content and then scanned for viruses (where a scanner is
+    configured); FileRejected with the reason when it may not be kept."""
     try:
-        return sniffing.inspect(source, original_name, limit=max_upload_bytes())
+        inspection = sniffing.inspect(source, original_name, limit=max_upload_bytes())
+        scanning.check(source, original_name)  # only files that would be kept are worth the scanner's time
     except sniffing.Rejected as rejected:
         raise FileRejected(rejected.reason, code=rejected.code) from None
+    return inspection
 
 
 class _HashingReader:
@@ -163,8 +176,7 @@ def _record(*, centre: Any, uploaded_by: Any, key: str, original_name: str, insp
     if inspection.kind == StoredFile.Kind.IMAGE:
         from .tasks import make_thumbnail
 
-        # robust: a broker that is down must not undo a file that is already committed.
-        transaction.on_commit(lambda: make_thumbnail.delay(stored.pk), robust=True)
+        outbox.enqueue(make_thumbnail, stored.pk)
     return stored
 
 
@@ -175,7 +187,84 @@ def store_upload(*, uploaded_file: Any, centre: Any, uploaded_by: Any) -> Stored
     this never holds a large file in memory either.
     """
     name = uploaded_file.name or ""
+    if isinstance(uploaded_file, OversizeUpload):
+        # The form's upload handler stopped keeping its bytes at the limit (upload_views).
+        raise FileRejected(
+            f"“{name}” is over the limit of {sniffing.size_in_words(max_upload_bytes())} for one file.",
+            code="too_large",
+        )
     path = getattr(uploaded_file, "temporary_file_path", None)
     source: str | BinaryIO = path() if path else uploaded_file.file
     inspection = inspect(source, name)
     return store(source=source, original_name=name, centre=centre, uploaded_by=uploaded_by, inspection=inspection)
+
+
+class OversizeUpload(UploadedFile):
+    """Stands in for a file posted with a form whose bytes passed the limit: none of them were kept."""
+
+    def __init__(self, name: str, received: int):
+        super().__init__(file=None, name=name, size=received)
+
+
+# --- Files never attached to evidence ------------------------------------------------------
+
+UNATTACHED_LIFETIME = timedelta(days=1)
+
+
+def _attached(stored: StoredFile) -> bool:
+    return EvidenceFile.objects.filter(file=stored).exists()
+
+
+def _delete_stored(stored: StoredFile, *, actor: Any, action: str) -> None:
+    """The row (and any finished upload naming it) goes with an audit event; the stored objects
+    follow once that has committed. Earlier audit events of the file stay."""
+    Upload.objects.filter(stored_file=stored).delete()
+    audit_record(
+        action=action, actor=actor, centre=stored.centre, obj=stored,
+        payload={"name": stored.original_name, "size": stored.size, "sha256": stored.sha256},
+    )
+    keys = [k for k in (stored.key, stored.thumbnail_key) if k]
+    stored.delete()
+    transaction.on_commit(lambda: [discard(default_storage, key) for key in keys], robust=True)
+
+
+def file_discard(*, stored_file: StoredFile, actor: Any) -> None:
+    """The uploader removed a file from the form before saving it: delete it, if it is theirs
+    and in no evidence. FileRejected says why not otherwise."""
+    with transaction.atomic():
+        stored = StoredFile.objects.select_for_update().filter(pk=stored_file.pk).first()
+        if stored is None:
+            return  # already gone: removing twice is removing once
+        if not access.may_discard(membership_for(actor, stored.centre_id), stored):
+            raise PermissionDenied("Only the person who uploaded a file can remove it.")
+        if _attached(stored):
+            raise FileRejected(
+                f"“{stored.original_name}” is part of your evidence, so it stays. "
+                "Untick it in the evidence's list of files to take it out.",
+                code="attached",
+            )
+        _delete_stored(stored, actor=actor, action="file.discarded")
+
+
+def files_sweep(*, now: datetime | None = None) -> int:
+    """Delete files uploaded more than a day ago and never attached to any evidence (removed in
+    a form, or left behind when the learner went away). Returns how many went."""
+    cutoff = (now or timezone.now()) - UNATTACHED_LIFETIME
+    candidates = list(
+        StoredFile.objects.filter(created_at__lt=cutoff)
+        .exclude(pk__in=EvidenceFile.objects.values("file_id"))
+        .values_list("pk", flat=True)[:1000]
+    )
+    count = 0
+    for pk in candidates:
+        try:
+            with transaction.atomic():
+                # Skip a file someone is attaching right now; it is looked at again next time.
+                stored = StoredFile.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+                if stored is None or _attached(stored):
+                    continue
+                _delete_stored(stored, actor=None, action="file.swept")
+                count += 1
+        except DatabaseError:
+            logger.exception("could not sweep stored file %s", pk)
+    return count

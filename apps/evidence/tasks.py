@@ -21,7 +21,26 @@ def expire_uploads() -> int:
 
 
 @shared_task(acks_late=True)
+def sweep_unattached_files() -> int:
+    """Run hourly by Celery beat: files uploaded over a day ago and never attached to evidence go."""
+    from .storage import files_sweep
+
+    return files_sweep()
+
+
+@shared_task(acks_late=True)
 def build_portfolio_export(export_id: int, base_url: str) -> None:
     from .exports import portfolio_export_build
 
     portfolio_export_build(export_id=export_id, base_url=base_url)
+
+
+@shared_task(acks_late=True)
+def recover_exports() -> dict[str, int]:
+    """Run by Celery beat: exports whose worker died are taken up again or failed; stale
+    temporary files are swept."""
+    from django.conf import settings
+
+    from .exports import exports_recover
+
+    return exports_recover(base_url=settings.ATTEST_BASE_URL)

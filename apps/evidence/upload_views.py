@@ -7,6 +7,11 @@ headers and answer in tus; the work is done by the services in `uploads`.
 
 Only the member who created an upload can touch it; anyone else gets a 404. Requests come
 from the app's own script with the CSRF token in the X-CSRFToken header.
+
+Forms that take files without JavaScript (evidence, professional discussions) are wrapped in
+`limit_plain_uploads`: a post whose declared length is over the limit is refused before a byte
+of it is read, and the bytes of a file that passes the limit are not kept (`LimitedUploadHandler`).
+`file_discard` is the uploader's "Remove" button: a file not yet in any evidence is deleted.
 """
 
 from __future__ import annotations
@@ -14,16 +19,26 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from apps.core.middleware import refuse_nul_in_form
 
 from . import access
 from .models import Upload
-from .storage import max_upload_bytes
+from .sniffing import size_in_words
+from .storage import FileRejected, OversizeUpload, file_discard, max_upload_bytes
 from .uploads import UploadError, upload_abandon, upload_append, upload_create, upload_settle
 
 TUS_VERSION = "1.0.0"
@@ -165,3 +180,87 @@ def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:
     upload_append(upload=upload, stream=request, offset=offset, content_length=content_length)
     upload.refresh_from_db()
     return _tus_response(204, upload)
+
+
+# --- Files posted with an ordinary form (no JavaScript) ---------------------------------------
+
+FORM_ALLOWANCE = 1024 * 1024  # the form's own fields beside the file: hundreds of criteria ticked
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Writes each posted file to a temporary file, as Django does, until the file passes the
+    limit: then that file is dropped and the rest of its bytes are read past, never kept. The
+    form then sees an `OversizeUpload`, which `storage.store_upload` refuses in words."""
+
+    def __init__(self, request: HttpRequest | None = None, *, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.oversize = False
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received, self.oversize = 0, False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.received += len(raw_data)
+        if self.oversize:
+            return None
+        if self.received > self.limit:
+            self.oversize = True
+            self.file.close()  # a temporary upload file deletes itself when closed
+            return None
+        return super().receive_data_chunk(raw_data, start)
+
+    def file_complete(self, file_size: int) -> Any:
+        if self.oversize:
+            return OversizeUpload(self.file_name, self.received)
+        return super().file_complete(file_size)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    value = request.META.get("CONTENT_LENGTH") or ""
+    return int(value) if value.isascii() and value.isdigit() else 0
+
+
+def limit_plain_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a view whose form posts files: refuse a body declared over the limit before reading
+    any of it, and read the rest with `LimitedUploadHandler`.
+
+    Django's CSRF check reads the body, so it must come after the handler is in place: the
+    wrapper is exempt from the middleware's check and runs the same check itself, afterwards.
+    """
+    protected = csrf_protect(refuse_nul_in_form(view))  # the form is read once its handler is in place
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            limit = max_upload_bytes()
+            declared = _declared_length(request)
+            if declared > limit + FORM_ALLOWANCE:
+                return _too_large(request, declared, limit)
+            if not hasattr(request, "_files"):  # nothing has read the body yet
+                request.upload_handlers = [LimitedUploadHandler(request, limit=limit)]
+        return protected(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+def _too_large(request: HttpRequest, declared: int, limit: int) -> HttpResponse:
+    return render(
+        request, "evidence/upload_too_large.html",
+        {"declared": size_in_words(declared), "limit": size_in_words(limit), "back": request.get_full_path()},
+        status=413,
+    )
+
+
+@require_POST
+@login_required
+def file_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST /files/<id>/discard/: the uploader's "Remove" for a file not yet in any evidence."""
+    stored = access.file_get_for_discarding(membership=request.membership, pk=pk)
+    try:
+        file_discard(stored_file=stored, actor=request.user)
+    except FileRejected as refused:
+        return JsonResponse({"error": refused.reason, "code": refused.code}, status=409)
+    return HttpResponse(status=204)

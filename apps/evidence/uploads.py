@@ -4,8 +4,8 @@ An upload is created with its size and name (refused up front when either is wro
 takes its bytes in chunks at the offset it has reached, and can be asked where it got to
 after an interruption. Bytes land in a temporary file under ATTEST_UPLOAD_TEMP_DIR, read
 from the request 1 MiB at a time, never whole. When the last byte arrives the file is
-inspected and stored (`storage.store`); the upload then names the stored file, or keeps in
-words why it was refused, and the temporary file is removed.
+inspected and stored (`storage.store`); the upload then names the stored file, or is deleted
+when the file is refused (the answer says why), and the temporary file is removed.
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def upload_append(*, upload: Upload, stream: Any, offset: int, content_length: i
 
 
 def upload_finish(*, upload: Upload) -> StoredFile:
-    """Inspect and store the completed file. Refused: nothing stored, the reason kept. The temp file goes either way."""
+    """Inspect and store the completed file. Refused: nothing stored and the upload forgotten, its
+    reason in the answer (a client asking again learns it is gone). The temp file goes either way."""
     path = temp_path(upload)
     try:
         inspection = inspect(path, upload.filename)
@@ -150,14 +151,15 @@ def upload_finish(*, upload: Upload) -> StoredFile:
             inspection=inspection,
         )
     except FileRejected as rejected:
-        upload.error = rejected.reason
-        upload.save(update_fields=["error"])
+        upload.delete()
         raise UploadError(422, rejected.reason, rejected.code) from None
     except Exception:
         logger.exception("storing upload %s failed", upload.pk)
-        upload.error = "The file could not be stored because of a problem on our side. Please upload it again."
-        upload.save(update_fields=["error"])
-        raise UploadError(503, upload.error, "store_failed") from None
+        upload.delete()
+        raise UploadError(
+            503, "The file could not be stored because of a problem on our side. Please upload it again.",
+            "store_failed",
+        ) from None
     finally:
         path.unlink(missing_ok=True)
     upload.stored_file = stored

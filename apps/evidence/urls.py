@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", downloads.file_download, name="file_download"),
     path("<int:pk>/view/", downloads.file_view, name="file_view"),
     path("<int:pk>/thumbnail/", downloads.file_thumbnail, name="file_thumbnail"),
+    path("<int:pk>/discard/", upload_views.file_discard_view, name="file_discard"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
+from apps.core import once
 from apps.core.lists import list_page
 from apps.learners.access import enrolment_get
 from apps.learners.models import Enrolment
@@ -22,6 +23,7 @@ from .filters import PortfolioFilter
 from .forms import EvidenceForm, SubmitForm
 from .models import Evidence, EvidenceFile
 from .signals import evidence_opened_by_learner
+from .upload_views import limit_plain_uploads
 
 
 @login_required
@@ -69,7 +71,23 @@ def portfolio(request: HttpRequest, enrolment: int) -> HttpResponse:
     )
 
 
+SAVED_DRAFT = "Evidence saved as a draft. Submit it when it is ready for your assessor."
+
+
 def _evidence_form_page(request, *, enrolment: Enrolment, evidence: Evidence | None) -> HttpResponse:
+    if request.method == "POST":
+        token, sent = once.token_of(request), once.fingerprint(request)
+
+        def repeat() -> HttpResponse | None:
+            """The same form again (a double click) that the first send saved: show what it saved."""
+            earlier = once.earlier_result(token=token, user=request.user, fingerprint=sent)
+            if earlier is None:
+                return None
+            messages.success(request, SAVED_DRAFT if evidence is None else "Changes saved.")
+            return redirect("evidence_detail", pk=earlier)
+
+        if answer := repeat():
+            return answer
     initial = {}
     if evidence is not None:
         v = evidence.current
@@ -84,22 +102,32 @@ def _evidence_form_page(request, *, enrolment: Enrolment, evidence: Evidence | N
     if request.method == "POST" and form.is_valid():
         try:
             if evidence is None:
-                evidence = services.evidence_create(enrolment=enrolment, actor=request.user, content=form.content())
-                messages.success(request, "Evidence saved as a draft. Submit it when it is ready for your assessor.")
-            else:
-                was_locked = evidence.current.is_locked
-                evidence = services.evidence_update(evidence=evidence, actor=request.user, content=form.content())
-                messages.success(
-                    request,
-                    f"Saved as version {evidence.current.number}; the earlier version stays in the history."
-                    if was_locked else "Changes saved.",
+                pk, _ = once.do_once(
+                    token=token, user=request.user, fingerprint=sent,
+                    work=lambda: services.evidence_create(enrolment=enrolment, actor=request.user, content=form.content()).pk,
                 )
+                messages.success(request, SAVED_DRAFT)
+                return redirect("evidence_detail", pk=pk)
+            was_locked = evidence.current.is_locked
+            once.do_once(
+                token=token, user=request.user, fingerprint=sent,
+                work=lambda: services.evidence_update(evidence=evidence, actor=request.user, content=form.content()).pk,
+            )
+            evidence.refresh_from_db()
+            messages.success(
+                request,
+                f"Saved as version {evidence.current.number}; the earlier version stays in the history."
+                if was_locked else "Changes saved.",
+            )
+            return redirect("evidence_detail", pk=evidence.pk)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
-        else:
-            return redirect("evidence_detail", pk=evidence.pk)
     if request.method == "POST":
+        # Refused, perhaps only because the first send committed meanwhile (its files are now
+        # "already in the portfolio"): a repeat is still shown what the first saved.
+        if answer := repeat():
+            return answer
         chosen_files = form.chosen_files
     else:
         chosen_files = list(evidence.current.files.all()) if evidence is not None else []
@@ -130,6 +158,7 @@ def _with_plain_uploads(request: HttpRequest, enrolment: Enrolment):
     return data, errors
 
 
+@limit_plain_uploads
 @login_required
 def evidence_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     enrolment_obj = enrolment_get(membership=request.membership, pk=enrolment)
@@ -138,6 +167,7 @@ def evidence_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     return _evidence_form_page(request, enrolment=enrolment_obj, evidence=None)
 
 
+@limit_plain_uploads
 @login_required
 def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = access.evidence_get_for_changing(membership=request.membership, pk=pk)

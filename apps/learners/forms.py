@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from apps.centres.models import Centre
+from apps.core.validators import date_from_1900, visible_name
 from apps.core.widgets import DateInput
 from apps.qualifications.models import Qualification, Unit
 
@@ -16,9 +17,9 @@ DATE = DateInput()
 
 
 class LearnerForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=200)
+    full_name = forms.CharField(label="Full name", max_length=200, validators=[visible_name])
     email = forms.EmailField(label="Email address", help_text="The invitation to sign in goes to this address.")
-    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DATE)
+    date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DATE, validators=[date_from_1900])
     uln = forms.CharField(
         label="Unique Learner Number (ULN)",
         required=False,
@@ -65,8 +66,8 @@ class EnrolmentDetailsForm(forms.Form):
     registration_number = forms.CharField(
         label="Awarding organisation registration number", required=False, max_length=50
     )
-    start_date = forms.DateField(label="Start date", widget=DATE)
-    planned_end_date = forms.DateField(label="Planned end date", widget=DATE)
+    start_date = forms.DateField(label="Start date", widget=DATE, validators=[date_from_1900])
+    planned_end_date = forms.DateField(label="Planned end date", widget=DATE, validators=[date_from_1900])
     assessors = StaffMultipleChoice(
         label="Assessors",
         queryset=User.objects.none(),
@@ -116,8 +117,9 @@ class PriorAchievementForm(forms.Form):
         label="Reference",
         max_length=200,
         help_text="Certificate number and awarding organisation, or the RPL record this rests on.",
+        validators=[visible_name],
     )
-    achieved_on = forms.DateField(label="Date achieved", required=False, widget=DATE)
+    achieved_on = forms.DateField(label="Date achieved", required=False, widget=DATE, validators=[date_from_1900])
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

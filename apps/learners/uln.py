@@ -42,7 +42,7 @@ def uln_problem(value: str | None) -> str | None:
             f"The ULN {uln} has been turned into a number by a spreadsheet: "
             "export the ULN column as text and try again."
         )
-    if not uln.isdigit():
+    if not (uln.isascii() and uln.isdigit()):  # "²" and "٣" are digits to isdigit(), not ULN digits
         return f"The ULN {uln} must contain only digits: a ULN is 10 digits."
     if len(uln) != 10:
         return f"The ULN {uln} has {len(uln)} digits: a ULN has exactly 10."

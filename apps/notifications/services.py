@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.utils import timezone
+
+from apps.core import outbox
 
 from . import access
 from .models import Notification
@@ -30,26 +31,32 @@ def notify(*, recipients: Iterable, centre, subject: str, body: str = "", url: s
     if created:
         from .tasks import email_notifications
 
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: email_notifications.delay(ids))
+        outbox.enqueue(email_notifications, [n.pk for n in created])
     return created
 
 
 def notifications_email(*, ids: list[int], base_url: str) -> int:
-    """Send the emails of these notifications (Celery). Idempotent: each goes out once. Someone
-    deactivated since the notification was made is not emailed."""
+    """Send the emails of these notifications (Celery). Idempotent: each is marked as sent
+    before it is sent, so a task delivered twice sends it once; a failed send is unmarked for
+    the retry. Someone deactivated since the notification was made is not emailed."""
     sent = 0
     for note in Notification.objects.filter(pk__in=ids, emailed_at=None).select_related("recipient", "centre"):
         if not access.active_members([note.recipient_id], note.centre_id):
             continue
+        claimed_at = timezone.now()
+        if not Notification.objects.filter(pk=note.pk, emailed_at=None).update(emailed_at=claimed_at):
+            continue  # another delivery of this task has it
         link = f"\n\n{base_url.rstrip('/')}{note.url}" if note.url else ""
-        send_mail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{note.subject}",
-            message=f"{note.body}{link}\n\n{note.centre.name} on Attest".strip(),
-            from_email=None,
-            recipient_list=[note.recipient.email],
-        )
-        Notification.objects.filter(pk=note.pk, emailed_at=None).update(emailed_at=timezone.now())
+        try:
+            EmailMessage(
+                subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{note.subject}",
+                body=f"{note.body}{link}\n\n{note.centre.name} on Attest".strip(),
+                to=[note.recipient.email],
+                headers={"X-Attest-Notification": str(note.pk)},  # one email per notification, countable
+            ).send()
+        except Exception:
+            Notification.objects.filter(pk=note.pk, emailed_at=claimed_at).update(emailed_at=None)
+            raise
         sent += 1
     return sent
 

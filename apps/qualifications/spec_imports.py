@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.accounts.access import is_platform_staff
 from apps.audit.services import audit_record
+from apps.core import outbox
 from apps.notifications.services import notify
 
 from . import access
@@ -76,7 +77,7 @@ def spec_import_create(*, actor: User, membership: Membership | None, filename: 
     )
     from .tasks import run_spec_import
 
-    transaction.on_commit(lambda: run_spec_import.delay(spec_import.pk))
+    outbox.enqueue(run_spec_import, spec_import.pk)
     return spec_import
 
 
@@ -222,8 +223,7 @@ def spec_import_request(
     )
     from .tasks import email_spec_import_request
 
-    pk = spec_import.pk
-    transaction.on_commit(lambda: email_spec_import_request.delay(pk))
+    outbox.enqueue(email_spec_import_request, spec_import.pk)
     return spec_import
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from apps.core.validators import date_from_1900, visible_name, visible_text
 from apps.evidence.models import Evidence, StoredFile
 from apps.learners.models import Enrolment
 from apps.qualifications.models import AssessmentCriterion
@@ -23,7 +24,7 @@ class RecordForm(forms.Form):
     """What every record asks: date, context, criteria covered, the assessor's signature."""
 
     date_label = "Date"
-    on = forms.DateField(widget=DATE, initial=timezone.localdate)
+    on = forms.DateField(widget=DATE, initial=timezone.localdate, validators=[date_from_1900])
     context = forms.ChoiceField(
         choices=Evidence.Context.choices, initial=Evidence.Context.REAL_WORK,
         help_text="Where the work was done: at real work, in a realistic work environment, or in a simulation.",
@@ -33,7 +34,7 @@ class RecordForm(forms.Form):
         error_messages={"invalid_choice": "A ticked criterion is not part of this qualification."},
     )
     signed_name = forms.CharField(
-        label="Type your full name to sign", max_length=200, help_text=ASSESSOR_DECLARATION,
+        label="Type your full name to sign", max_length=200, help_text=ASSESSOR_DECLARATION, validators=[visible_name],
         error_messages={"required": "Type your full name to sign the record."},
     )
     sign = True  # witness requests are not signed by the assessor
@@ -88,15 +89,16 @@ class ObservationForm(RecordForm):
     date_label = "Date of the observation"
     activity = forms.CharField(
         label="What was observed", max_length=200, error_messages=_required("Say what you observed."),
+        validators=[visible_name],
         help_text="A few words a person will recognise, e.g. “Handling an inbound complaint call”.",
     )
     place = forms.CharField(
-        max_length=200, error_messages=_required("Say where the observation took place."),
+        max_length=200, error_messages=_required("Say where the observation took place."), validators=[visible_name],
         help_text="The workplace and where in it, e.g. “Northgate contact centre, team 3”.",
     )
     account = forms.CharField(
         label="Your account of what you saw", widget=forms.Textarea(attrs={"rows": 10}),
-        error_messages=_required("Write your account of what you saw."),
+        error_messages=_required("Write your account of what you saw."), validators=[visible_text],
         help_text="What the learner did, in order, and how it shows the criteria you tick below.",
     )
     about = ("activity", "on", "place", "context", "account")
@@ -105,15 +107,16 @@ class ObservationForm(RecordForm):
 class QuestioningForm(RecordForm):
     date_label = "Date of the questioning"
     topic = forms.CharField(
-        max_length=200, error_messages=_required("Say what the questions were about."),
+        max_length=200, error_messages=_required("Say what the questions were about."), validators=[visible_name],
         help_text="e.g. “Data protection when taking payments”.",
     )
     about = ("topic", "on", "context")
 
 
 class QuestionAnswerForm(forms.Form):
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    answer = forms.CharField(label="The learner's answer", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, validators=[visible_text])
+    answer = forms.CharField(label="The learner's answer", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                             validators=[visible_text])
 
 
 class BaseQuestionAnswerFormSet(forms.BaseFormSet):
@@ -161,11 +164,12 @@ QuestionAnswerFormSet = forms.formset_factory(
 class DiscussionForm(RecordForm):
     date_label = "Date of the discussion"
     topic = forms.CharField(
-        max_length=200, error_messages=_required("Say what the discussion was about."),
+        max_length=200, error_messages=_required("Say what the discussion was about."), validators=[visible_name],
         help_text="e.g. “How I handle difficult customers”.",
     )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}), error_messages=_required("Write a summary of the discussion."),
+        validators=[visible_text],
         help_text="The main points the learner made and how they show the criteria you tick below.",
     )
     about = ("topic", "on", "context", "summary")
@@ -178,7 +182,7 @@ class DiscussionForm(RecordForm):
     def clean(self):
         cleaned = super().clean()
         ids = [i for i in self.data.getlist("files") if i]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isascii() and i.isdigit() for i in ids):  # "²" is a digit to isdigit(), not to int()
             raise forms.ValidationError("A file in the list is not one you uploaded; remove it and upload it again.")
         # Only files this assessor uploaded in this centre: an id typed into the form is refused.
         found = {
@@ -194,7 +198,8 @@ class DiscussionForm(RecordForm):
 class WitnessRequestForm(RecordForm):
     sign = False
     witness_name = forms.CharField(
-        label="Witness's full name", max_length=200, error_messages=_required("Give the witness's full name.")
+        label="Witness's full name", max_length=200, error_messages=_required("Give the witness's full name."),
+        validators=[visible_name],
     )
     witness_email = forms.EmailField(
         label="Witness's email address", error_messages={
@@ -203,15 +208,17 @@ class WitnessRequestForm(RecordForm):
         },
     )
     witness_job_title = forms.CharField(
-        label="Witness's job title", max_length=200, error_messages=_required("Give the witness's job title.")
+        label="Witness's job title", max_length=200, error_messages=_required("Give the witness's job title."),
+        validators=[visible_name],
     )
     relationship = forms.CharField(
         label="Relationship to the learner", max_length=200,
         error_messages=_required("Say how the witness knows the learner."), help_text="e.g. “Line manager”.",
+        validators=[visible_name],
     )
     activity = forms.CharField(
         label="What the witness is asked about", widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages=_required("Describe what you are asking the witness about."),
+        error_messages=_required("Describe what you are asking the witness about."), validators=[visible_text],
         help_text="The work or occasion they saw, in words they will recognise; they see this and the criteria you tick.",
     )
     about = ("witness_name", "witness_email", "witness_job_title", "relationship", "activity", "context")
@@ -243,23 +250,24 @@ class WitnessRequestForm(RecordForm):
 class ConfirmObservationForm(forms.Form):
     signed_name = forms.CharField(
         label="Type your full name to confirm", max_length=200, help_text=LEARNER_CONFIRMATION,
-        error_messages=_required("Type your full name to confirm the observation."),
+        error_messages=_required("Type your full name to confirm the observation."), validators=[visible_name],
     )
 
 
 class WitnessResponseForm(forms.Form):
     account = forms.CharField(
         label="What you saw", widget=forms.Textarea(attrs={"rows": 10}),
-        error_messages=_required("Write what you saw the learner do."),
+        error_messages=_required("Write what you saw the learner do."), validators=[visible_text],
         help_text="Describe what the learner did, when and where, in your own words.",
     )
     job_title = forms.CharField(
         label="Your job title", max_length=200, error_messages=_required("Confirm your job title."),
+        validators=[visible_name],
         help_text="Correct it if it has changed.",
     )
     signed_name = forms.CharField(
         label="Type your full name to sign", max_length=200,
-        error_messages=_required("Type your full name to sign your testimony."),
+        error_messages=_required("Type your full name to sign your testimony."), validators=[visible_name],
     )
     agree = forms.BooleanField(
         label=WITNESS_DECLARATION, error_messages=_required("Tick the box to confirm your testimony is true."),

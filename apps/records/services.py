@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.centres.access import membership_for
+from apps.core import outbox
+from apps.core.sealing import seal
 from apps.core.signatures import check_signature
 from apps.evidence.models import Evidence, EvidenceVersion, StoredFile
 from apps.evidence.services import EvidenceContent, evidence_record
@@ -302,9 +304,8 @@ class Witness:
 def _send_link(witness_request: WitnessRequest, token: str, base_url: str) -> None:
     from .tasks import email_witness_request
 
-    pk = witness_request.pk
-    # The token exists only here and in the email: the broker carries it to the worker once.
-    transaction.on_commit(lambda: email_witness_request.delay(pk, token, base_url))
+    # Only the token's hash is kept; the token itself travels sealed to the worker that emails it.
+    outbox.enqueue(email_witness_request, witness_request.pk, seal(token), base_url)
 
 
 def _witness_request_new(
@@ -470,13 +471,18 @@ def witness_request_answer(
 
 def witness_request_email(*, request_id: int, token: str, base_url: str) -> bool:
     """Email the witness their link (Celery). Sends nothing if the link was replaced, cancelled,
-    answered or already emailed: a retried task never sends a dead or duplicate link."""
+    answered or already emailed: the request is marked emailed before the email goes (and
+    unmarked if it fails), so a task delivered twice never sends a dead or duplicate link."""
     witness_request = (
         WitnessRequest.objects.select_related("enrolment__learner", "centre", "requested_by")
         .filter(pk=request_id, token_hash=hash_token(token), emailed_at=None)
         .first()
     )
     if witness_request is None or not witness_request.is_open:
+        return False
+    claimed_at = timezone.now()
+    claim = WitnessRequest.objects.filter(pk=request_id, token_hash=witness_request.token_hash, emailed_at=None)
+    if not claim.update(emailed_at=claimed_at):
         return False
     from django.conf import settings
 
@@ -487,16 +493,17 @@ def witness_request_email(*, request_id: int, token: str, base_url: str) -> bool
         "criteria": witness_request.criteria.select_related("unit").order_by("unit__position", "outcome__position", "position"),
         "link": link,
     }
-    send_mail(
-        subject=(
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Please confirm what you saw: "
-            f"{witness_request.enrolment.learner.full_name}"
-        ),
-        message=render_to_string("records/email/witness_request.txt", context),
-        from_email=None,
-        recipient_list=[witness_request.witness_email],
-    )
-    WitnessRequest.objects.filter(pk=request_id, token_hash=witness_request.token_hash, emailed_at=None).update(
-        emailed_at=timezone.now()
-    )
+    try:
+        send_mail(
+            subject=(
+                f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Please confirm what you saw: "
+                f"{witness_request.enrolment.learner.full_name}"
+            ),
+            message=render_to_string("records/email/witness_request.txt", context),
+            from_email=None,
+            recipient_list=[witness_request.witness_email],
+        )
+    except Exception:
+        WitnessRequest.objects.filter(pk=request_id, emailed_at=claimed_at).update(emailed_at=None)
+        raise
     return True

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from apps.audit.middleware import client_ip
 from apps.evidence.models import StoredFile
 from apps.evidence.storage import store_upload
+from apps.evidence.upload_views import limit_plain_uploads
 from apps.learners.access import is_learner_of
 from apps.learners.models import Enrolment
 from apps.qualifications.selectors import qualification_tree
@@ -121,7 +122,7 @@ def questioning_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     if more:
         # "Add another question": the same page with one more empty pair, nothing saved.
         current = data.get("pairs-TOTAL_FORMS", "")
-        data["pairs-TOTAL_FORMS"] = str(min(int(current) + 1, 60)) if current.isdigit() else "3"
+        data["pairs-TOTAL_FORMS"] = str(min(int(current) + 1, 60)) if current.isascii() and current.isdigit() else "3"
     form = QuestioningForm(data, enrolment=enrolment_obj)
     pairs = QuestionAnswerFormSet(data, prefix="pairs")
     if more:
@@ -148,6 +149,7 @@ def questioning_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     )
 
 
+@limit_plain_uploads
 @login_required
 def discussion_new(request: HttpRequest, enrolment: int) -> HttpResponse:
     enrolment_obj = _assigned_enrolment(request, enrolment)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.unavailable.UnavailableMiddleware",  # outermost: sees every other layer's 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A NUL byte in the address or a form is a 400 page, before any view (apps/core/middleware.py).
+    "apps.core.middleware.RefuseNulBytesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.audit.middleware.RequestContextMiddleware",
@@ -89,7 +92,9 @@ def database_config(url: str) -> dict:
     host = config.get("OPTIONS", {}).pop("host", None)
     if host:
         config["HOST"] = host
-    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # No connection is kept idle between requests or tasks: an idle connection would keep
+    # PostgreSQL from shutting down (or restarting) when asked.
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
     return config
@@ -131,11 +136,15 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Attest] "
+# A college signs a whole class in from one address (its NAT): limits per address are high, and
+# guessing is held back per account instead (apps/accounts/adapter.py says how each is counted).
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
+    "login": "1000/5m/ip",  # every sign-in sent from one address, right or wrong
+    "login_failed_from_address": "5/5m/key",  # wrong passwords for one account from one address
+    "login_failed": "10/15m/key",  # wrong passwords (or two-factor codes) for one account from anywhere
+    "login_failed_address": "300/5m/ip",  # wrong passwords from one address, whatever the account
+    "reset_password": "100/5m/ip,5/5m/key",
+    "reset_password_from_key": "100/5m/ip",
     "confirm_email": "1/3m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -156,7 +165,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Private files: stored on local disk (or S3 below) and only ever served by views
 # that check permission. There is deliberately no MEDIA_URL route.
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
+# Local data (files, resumable uploads in progress) lives beside the embedded servers' data.
+DATA_DIR = Path(env("ATTEST_DATA_DIR", default=str(BASE_DIR / ".data")))
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
@@ -185,9 +196,20 @@ STORAGES = {
 
 # Where emailed links point (notifications sent by Celery have no request to ask).
 ATTEST_BASE_URL = env("ATTEST_BASE_URL", default="http://127.0.0.1:8000")
+# Virus scanning of uploads by ClamAV's clamd, where one of these says where it listens (a Unix
+# socket, or host and port); with neither, uploads are accepted unscanned (apps/core/clamd.py).
+ATTEST_MAX_UPLOAD_BYTES = env.int("ATTEST_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+ATTEST_CLAMD_SOCKET = env("ATTEST_CLAMD_SOCKET", default="")
+ATTEST_CLAMD_HOST = env("ATTEST_CLAMD_HOST", default="")
+ATTEST_CLAMD_PORT = env.int("ATTEST_CLAMD_PORT", default=3310)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Attest <no-reply@attest.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Development prints emails; EMAIL_FILE_PATH keeps each as a file instead (the fault script
+# counts them there). Production sets SMTP.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.filebased.EmailBackend" if EMAIL_FILE_PATH else "django.core.mail.backends.console.EmailBackend"
+)
 
 # Celery: tasks take ids, run after the transaction commits, and are idempotent.
 CELERY_TASK_ACKS_LATE = True
@@ -198,10 +220,24 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing is done by the outbox (apps/core/outbox.py), which must not wait on a Redis that is
+# down or hung; the worker reconnects by itself. A message taken by a worker that dies is
+# handed out again after the visibility timeout (tasks are idempotent).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+}
+CELERY_TASK_IGNORE_RESULT = True  # nothing reads task results: no result backend traffic
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # Resumable uploads abandoned half-way expire after a day; their temporary files go.
     "evidence-expire-uploads": {"task": "apps.evidence.tasks.expire_uploads", "schedule": 3600},
+    # Files uploaded but never attached to evidence are deleted after a day (the audit trail stays).
+    "evidence-sweep-unattached-files": {"task": "apps.evidence.tasks.sweep_unattached_files", "schedule": 3600},
+    # Exports whose worker died are taken up again (or failed with a message); stray temp files go.
+    "evidence-recover-exports": {"task": "apps.evidence.tasks.recover_exports", "schedule": 60},
 }
 
 # Content-Security-Policy: everything from the app itself, no inline script.
@@ -238,14 +274,29 @@ LOGGING = {
 }
 
 
-def configure_services(database_url: str, redis_url: str, *, broker_db: int, cache_db: int) -> dict:
+def database_owner(owner_url: str | None, database_url: str) -> dict | None:
+    """Who runs migrations: the owner of the tables, where it is not the app's role."""
+    if not owner_url:
+        return None
+    config = database_config(owner_url)
+    if config["USER"] == database_config(database_url)["USER"]:
+        return None
+    return {key: config[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
+def configure_services(
+    database_url: str, redis_url: str, *, broker_db: int, cache_db: int, owner_url: str | None = None
+) -> dict:
     """Settings that depend on where PostgreSQL and Redis are."""
     return {
         "DATABASES": {"default": database_config(database_url)},
+        "DATABASE_OWNER": database_owner(owner_url, database_url),
         "CACHES": {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "apps.core.cache.ResilientRedisCache",
                 "LOCATION": redis_db(redis_url, cache_db),
+                # A Redis that is down or hung costs a request half a second, never more.
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             }
         },
         "CELERY_BROKER_URL": redis_db(redis_url, broker_db),

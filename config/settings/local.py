@@ -12,14 +12,19 @@ SECRET_KEY = env("SECRET_KEY", default="attest-local-development-only-not-secret
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="attest-demo")
 
 
-def _service_urls() -> tuple[str, str]:
+def _service_urls() -> tuple[str, str, str | None]:
+    """The app's database, Redis, and the database as its owner (for migrations)."""
     from config import embedded
 
-    database = os.environ.get("DATABASE_URL") or embedded.postgres_url()
+    if os.environ.get("DATABASE_URL"):
+        database, owner = os.environ["DATABASE_URL"], os.environ.get("DATABASE_OWNER_URL")
+    else:
+        database, owner = embedded.postgres_urls()
     redis = os.environ.get("REDIS_URL") or embedded.redis_url()
-    return database, redis
+    return database, redis, owner
 
 
-globals().update(configure_services(*_service_urls(), broker_db=0, cache_db=1))
+_database, _redis, _owner = _service_urls()
+globals().update(configure_services(_database, _redis, broker_db=0, cache_db=1, owner_url=_owner))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

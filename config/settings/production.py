@@ -13,7 +13,13 @@ if not SECRET_KEY:
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
-globals().update(configure_services(env("DATABASE_URL"), env("REDIS_URL"), broker_db=0, cache_db=1))
+# DATABASE_URL is the app's role (rows only); DATABASE_OWNER_URL, where set, the tables' owner
+# that `manage.py migrate` runs as.
+globals().update(
+    configure_services(
+        env("DATABASE_URL"), env("REDIS_URL"), broker_db=0, cache_db=1, owner_url=env("DATABASE_OWNER_URL", default="")
+    )
+)
 
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from .base import configure_services
 from .local import *  # noqa: F403
-from .local import _service_urls
+from .local import _database, _owner, _redis
 
 DEBUG = False
 # pytest-django creates test_attest; Redis databases 14/15 keep tests apart from `make run`.
-globals().update(configure_services(*_service_urls(), broker_db=14, cache_db=15))
+globals().update(configure_services(_database, _redis, broker_db=14, cache_db=15, owner_url=_owner))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405

@@ -6,7 +6,8 @@
 // resumes where the server says it stopped (also after a reload: tus-js-client keeps a
 // fingerprint of the file in localStorage). When the server has stored the file, a hidden
 // <input name="files" value="ID"> joins the surrounding form. Server refusals are shown
-// beside the file in the server's own words.
+// beside the file in the server's own words. Removing an uploaded file tells the server,
+// which deletes it (it is in no evidence yet); one left behind is swept after a day.
 (function () {
   "use strict";
 
@@ -151,6 +152,21 @@
     }, 50);
   };
 
+  // The stored file is deleted on the server; if this request fails, the daily sweep deletes it.
+  Uploader.prototype.discard = function (fileId) {
+    var url = this.root.getAttribute("data-discard-url");
+    if (!url || !window.fetch) {
+      return;
+    }
+    window.fetch(url.replace(/\/0\/discard\/$/, "/" + encodeURIComponent(fileId) + "/discard/"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": this.root.getAttribute("data-csrf-token") }
+    }).catch(function () {
+      // nothing to tell the person: the file is no longer in their form either way
+    });
+  };
+
   Uploader.prototype.addFiles = function (files) {
     var self = this;
     Array.prototype.forEach.call(files, function (file) {
@@ -263,6 +279,10 @@
       upload.start();
     });
     remove.addEventListener("click", function () {
+      var fileId = item.getAttribute("data-file-id");
+      if (fileId) {
+        self.discard(fileId);
+      }
       item.remove();
       self.announce(file.name + " removed.");
       if (!self.list.children.length) {

@@ -136,3 +136,17 @@ def test_a_file_uploaded_in_the_browser_stays_private_to_its_centre(learner_page
     other.force_login(outsider.user)
     pk = StoredFile.objects.get().pk
     assert other.get(f"/files/{pk}/").status_code == 404
+
+
+def test_removing_an_uploaded_file_deletes_it_on_the_server(learner_page):
+    page = learner_page
+    page.get_by_label("Add files").set_input_files([{"name": "Wrong photo.png", "mimeType": "image/png",
+                                                     "buffer": samples.png()}])
+    item = page.locator(".uploader-item")
+    expect(item).to_have_attribute("data-state", "done")
+    assert StoredFile.objects.count() == 1
+    with page.expect_response(re.compile(r"/files/\d+/discard/$")) as answer:
+        item.get_by_role("button", name=re.compile("Remove")).click()
+    assert answer.value.status == 204
+    assert page.locator("input[type=hidden][name=files]").count() == 0
+    assert StoredFile.objects.count() == 0

@@ -78,6 +78,21 @@ def test_viewing_shows_media_and_pdfs_in_the_page_and_downloads_the_rest(client,
         assert response["Accept-Ranges"] == "bytes"
 
 
+def test_a_pdf_is_shown_only_in_a_sandbox(client, people, keep):
+    client.force_login(people.learner.user)
+    pdf = keep(samples.pdf(), "Witness statement.pdf")
+    response = client.get(f"/files/{pdf.pk}/view/")
+    assert response["Content-Disposition"].startswith("inline;")
+    policy = [d.strip() for d in response["Content-Security-Policy"].split(";")]
+    assert "sandbox" in policy  # no script, no forms, no access to the signed-in page's origin
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy  # the app's own policy stays
+    assert response["X-Content-Type-Options"] == "nosniff" and response["Content-Type"] == "application/pdf"
+    # Other files shown in the page keep the app's policy alone; a PDF downloaded needs no sandbox.
+    photo = keep(samples.png(), "a.png")
+    assert "sandbox" not in client.get(f"/files/{photo.pk}/view/")["Content-Security-Policy"]
+    assert client.get(f"/files/{pdf.pk}/")["Content-Disposition"].startswith("attachment;")
+
+
 # --- Ranges, so that audio and video seek ------------------------------------------------------
 
 
@@ -228,3 +243,13 @@ def test_on_s3_the_view_redirects_to_a_presigned_address_with_the_same_headers(c
     seek = requests.get(client.get(f"/files/{stored.pk}/view/").url, headers={"Range": "bytes=10-19"}, timeout=10)
     assert seek.status_code == 206 and seek.content == data[10:20]
     assert AuditEvent.objects.filter(action="file.downloaded").count() == 2
+
+
+def test_on_s3_a_pdf_is_downloaded_rather_than_shown_without_its_sandbox(client, people, s3_server):
+    stored = store(source=io.BytesIO(samples.pdf()), original_name="Plan.pdf", centre=people.centre,
+                   uploaded_by=people.learner.user)
+    client.force_login(people.learner.user)
+    response = client.get(f"/files/{stored.pk}/view/")
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response.url).query)
+    assert unquote(query["response-content-disposition"][0]).startswith("attachment; ")

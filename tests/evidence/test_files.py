@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import time
+import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from apps.audit.models import AuditEvent
+from apps.evidence import sniffing
 from apps.evidence.models import StoredFile
 from apps.evidence.storage import CHUNK, FileRejected, inspect, store
 from apps.evidence.thumbnails import thumbnail_make
@@ -339,3 +343,184 @@ def test_the_thumbnail_is_made_by_a_real_worker_after_the_file_is_stored(celery_
         time.sleep(0.1)
     assert stored.thumbnail_key, "the worker made no thumbnail within 30 seconds"
     assert Path(private_storage / stored.thumbnail_key).stat().st_size < 30_000
+
+
+# --- Zip bombs -----------------------------------------------------------------------------------
+
+
+def office_bomb(expanded: int, prefix: str = "word/") -> bytes:
+    """A Word (or other Office) package whose media part is `expanded` bytes of zeros, deflated
+    as any zip tool would: a real archive, a few hundred KB, written and checked in pieces."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", samples._CONTENT_TYPES)
+        archive.writestr(f"{prefix}document.xml", b"<w:document/>")
+        with archive.open(f"{prefix}media/image1.bin", "w") as part:
+            zeros = b"\x00" * CHUNK
+            for _ in range(expanded // CHUNK):
+                part.write(zeros)
+    return buffer.getvalue()
+
+
+def test_an_office_document_that_would_inflate_far_beyond_its_size_is_refused():
+    data = office_bomb(300 * CHUNK)  # 300 MB of zeros in a file of about 300 KB
+    assert len(data) < 1024 * 1024
+    error = rejected(data, "plan.docx")
+    assert error.code == "zip_bomb"
+    assert error.reason.startswith(f"“plan.docx” is {sniffing.size_in_words(len(data))}, but it would expand to "
+                                   "300.0\u00a0MB when opened: far more than a Word document does (a “zip bomb”)")
+
+
+def test_a_spreadsheet_and_a_presentation_bomb_are_refused_too():
+    assert rejected(office_bomb(200 * CHUNK, "xl/"), "hours.xlsx").code == "zip_bomb"
+    assert rejected(office_bomb(200 * CHUNK, "ppt/"), "talk.pptx").code == "zip_bomb"
+
+
+def test_an_archive_that_claims_more_than_any_document_could_hold_is_refused_without_inflating_it():
+    # The directory is all that is read: a package that says its part is 4 GB is refused on its word.
+    data = bytearray(samples.docx())
+    entry = data.rfind(b"PK\x01\x02")  # the directory's last entry (word/document.xml)
+    data[entry + 24:entry + 28] = (4 * 1024**3 - 1).to_bytes(4, "little")  # its uncompressed size
+    error = rejected(bytes(data), "plan.docx")
+    assert error.code == "zip_bomb" and "would expand to 4.0\u00a0GB" in error.reason
+
+
+def test_a_real_document_with_compressible_text_passes():
+    text = b"<w:p><w:r><w:t>Handled a complaint call and logged the outcome.</w:t></w:r></w:p>" * 50_000
+    data = samples._zip([("[Content_Types].xml", samples._CONTENT_TYPES), ("word/document.xml", text)])
+    assert inspect(io.BytesIO(data), "Reflective account.docx").kind == "document"
+
+
+# --- Images that claim too many pixels, or stop short --------------------------------------------
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid PNG header that claims these dimensions, over a little image data."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 100_000))
+            + chunk(b"IEND", b""))
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    data = bytearray(samples.jpeg())
+    frame = data.find(b"\xff\xc0")
+    data[frame + 5:frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "said"),
+    [
+        (png_claiming(50_000, 50_000), "screen.png",
+         "“screen.png” says it is 50,000 × 50,000 pixels (2500 megapixels), more than the 150 megapixels "
+         "a PNG image can have here."),
+        (jpeg_claiming(65_000, 65_000), "photo.jpg", "(4225 megapixels), more than the 150 megapixels a JPEG image"),
+        (samples.gif()[:6] + struct.pack("<HH", 10_000, 10_000) + samples.gif()[10:], "anim.gif",
+         "(100 megapixels), more than the 60 megapixels a GIF image can have here"),
+    ],
+)
+def test_an_image_claiming_more_pixels_than_a_sane_limit_is_refused_before_decoding(data, name, said):
+    error = rejected(data, name)
+    assert error.code == "too_many_pixels"
+    assert said in error.reason
+
+
+def test_a_webp_claiming_too_many_pixels_is_refused():
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "red").save(buffer, format="WEBP")
+    chunks = buffer.getvalue()[12:]
+    # An extended WebP (a VP8X chunk first) whose canvas claims 16,383 pixels each way, WebP's most.
+    extended = b"WEBP" + b"VP8X" + struct.pack("<I", 10) + b"\x00" * 4 + (16_382).to_bytes(3, "little") * 2 + chunks
+    error = rejected(b"RIFF" + struct.pack("<I", len(extended)) + extended, "still.webp")
+    assert error.code == "too_many_pixels" and "16,383 × 16,383 pixels (268 megapixels)" in error.reason
+
+
+def cut_short(data: bytes, keep: float = 0.6) -> bytes:
+    return data[: int(len(data) * keep)]
+
+
+def photo(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((640, 480), 40).convert("RGB").save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "name", "label"), [("JPEG", "photo.jpg", "a JPEG image"),
+                                                     ("PNG", "screen.png", "a PNG image"),
+                                                     ("GIF", "anim.gif", "a GIF image"),
+                                                     ("WEBP", "still.webp", "a WebP image")])
+def test_an_image_cut_short_is_refused_as_incomplete(fmt, name, label):
+    whole = photo(fmt)
+    assert inspect(io.BytesIO(whole), name).kind == "image"
+    error = rejected(cut_short(whole), name)
+    assert error.code == "damaged"
+    assert error.reason == (
+        f"“{name}” looks like {label}, but it does not decode completely: it is cut short or damaged "
+        "(perhaps it was not fully copied or downloaded). Upload the original again."
+    )
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("JPEG", "photo.jpg"), ("GIF", "anim.gif"), ("PNG", "screen.png")])
+def test_an_image_cut_short_is_refused_even_where_pillow_is_told_to_accept_it(fmt, name, monkeypatch):
+    from PIL import ImageFile
+
+    # WeasyPrint, loaded by the worker that renders PDFs, sets this for the whole process.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    assert rejected(cut_short(photo(fmt)), name).code == "damaged"
+    assert inspect(io.BytesIO(photo(fmt)), name).kind == "image"
+
+
+def test_a_png_whose_image_data_stops_early_is_refused_even_with_its_end_chunk():
+    whole = photo("PNG")
+    idat = whole.find(b"IDAT") - 4
+    length = struct.unpack(">I", whole[idat:idat + 4])[0]
+    short = whole[idat + 8:idat + 8 + length // 2]
+    data = (whole[:idat] + struct.pack(">I", len(short)) + b"IDAT" + short + struct.pack(">I", zlib.crc32(b"IDAT" + short))
+            + whole[idat + 12 + length:])
+    assert rejected(data, "screen.png").code == "damaged"
+
+
+def test_an_interlaced_png_and_a_large_photo_pass():
+    buffer = io.BytesIO()
+    Image.effect_noise((333, 211), 40).convert("RGBA").save(buffer, format="PNG", interlace=1)
+    assert inspect(io.BytesIO(buffer.getvalue()), "drawing.png").kind == "image"
+    assert inspect(io.BytesIO(samples.jpeg(size=(8000, 6000))), "48MP.jpg").kind == "image"
+
+
+# --- Web pages, SVG and scripts are refused as what they are ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "said"),
+    [
+        (b"<!DOCTYPE html>\n<html><body><script>steal()</script></body></html>", "page.html",
+         "“page.html” is a web page (HTML), which cannot be used as evidence. To keep what the page shows, "
+         "print it to a PDF (or take a screenshot) and upload that."),
+        (b"\xef\xbb\xbf  <html><head><title>x</title></head></html>", "notes.txt", "“notes.txt” is a web page (HTML)"),
+        (b"<!-- saved from a browser -->\n<body onload=go()>hi</body>", "page.htm", "is a web page (HTML)"),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>go()</script></svg>', "logo.svg",
+         "“logo.svg” is an SVG drawing, which cannot be used as evidence. An SVG file can carry scripts."),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "logo.txt", "is an SVG drawing"),
+        (b"document.cookie = 'x';\n", "tracker.js", "“tracker.js” is a script (JavaScript), which cannot be used"),
+        (b"#!/bin/sh\nrm -rf ~\n", "notes.txt", "“notes.txt” is a script, which cannot be used as evidence"),
+        (b"echo hello\n", "install.sh", "is a script (shell)"),
+        (b"@echo off\r\ndel *.*\r\n", "run.bat", "is a script (a Windows batch file)"),
+        (b"<?php system($_GET['c']); ?>", "shell.txt", "is a script (PHP)"),
+        (b"Set o = CreateObject(\"WScript.Shell\")\n", "letter.vbs", "is a script (VBScript)"),
+        (b"Get-ChildItem\n", "tidy.ps1", "is a script (PowerShell)"),
+        (b"print('hi')\n", "homework.py", "is a script (Python)"),
+    ],
+)
+def test_web_pages_svg_and_scripts_are_refused_as_what_they_are(data, name, said):
+    error = rejected(data, name)
+    assert error.code == "type_not_allowed"
+    assert said in error.reason
+    assert "plain text" not in error.reason.split(".")[0] and ".txt" not in error.reason.replace(name, "")
+
+
+def test_text_that_only_mentions_markup_is_still_plain_text():
+    data = b"Today I learnt that a web page starts with <html> and a script with #!\n"
+    assert inspect(io.BytesIO(data), "notes.txt").content_type == "text/plain"

@@ -225,17 +225,18 @@ def test_an_upload_that_does_not_say_its_size_is_refused(tus, settings):
 def test_a_completed_file_that_is_not_allowed_is_refused_and_nothing_is_kept(
     tus, settings, private_storage, name, data, message
 ):
-    response = tus.upload(name, data, chunk=4096)
+    url = tus.create(name, len(data))["Location"]
+    response = None
+    for start in range(0, len(data), 4096):
+        response = tus.patch(url, start, data[start:start + 4096])
     assert response.status_code == 422
     assert message in error_of(response)
     assert "Attest-File-Id" not in response
     assert nothing_stored(settings, private_storage)
-    upload = Upload.objects.get()
-    assert message in upload.error
-    # Asking again later tells the client the upload is over, and the reason.
-    later = tus.head(f"/files/uploads/{upload.pk}/")
-    assert later.status_code == 410
-    assert tus.patch(f"/files/uploads/{upload.pk}/", upload.offset, b"x").status_code == 410
+    # No tracking row is left behind: asking again later finds the upload gone.
+    assert Upload.objects.count() == 0
+    assert tus.head(url).status_code == 404
+    assert tus.patch(url, len(data), b"x").status_code == 404
 
 
 def test_a_file_over_a_lowered_limit_is_refused_when_it_completes(tus, settings, private_storage):
