@@ -398,8 +398,33 @@ def test_a_malformed_date_gets_a_clear_message_not_an_error(admin_client, event)
 
 def test_an_unknown_action_gets_a_clear_message(admin_client, event):
     page = trail(admin_client, action="evidence.teleported")
-    assert "No event of that kind is in this trail" in page
+    assert "There is no such kind of event: choose one from the list." in page
     assert "required two-factor authentication for staff" in page
+
+
+def test_the_action_filter_offers_every_declared_kind_without_reading_the_trail(admin_client, event):
+    # The choices are the declared codes: no query over a million events to find which occur.
+    page = trail(admin_client)
+    assert '<option value="records.witness_responded">Witness testimony given</option>' in page
+    with CaptureQueriesContext(connection) as queries:
+        trail(admin_client)
+    assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"].upper()]
+
+
+def test_a_date_range_is_whole_days_where_the_centre_is(admin_client, admin_membership):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    for when, required in ((datetime(2026, 6, 30, 23, 30, tzinfo=london), True),
+                           (datetime(2026, 7, 1, 0, 30, tzinfo=london), False)):
+        AuditEvent.objects.create(action="centre.mfa_requirement_changed", actor=admin_membership.user,
+                                  centre=admin_membership.centre, payload={"require_mfa_for_staff": required},
+                                  created_at=when)
+    june = trail(admin_client, date_from="2026-06-30", date_to="2026-06-30")
+    assert "required two-factor" in june and "stopped requiring" not in june
+    july = trail(admin_client, date_from="2026-07-01", date_to="2026-07-01")
+    assert "stopped requiring" in july and "required two-factor" not in july
 
 
 def test_events_of_another_centre_or_of_the_platform_never_show(admin_client, admin_membership):
@@ -421,9 +446,97 @@ def test_audit_page_queries_do_not_grow_with_events(admin_client, admin_membersh
     add(3)
     with CaptureQueriesContext(connection) as few:
         trail(admin_client)
+    expected = len(few)  # read now: the next request clears the log it counts in
     add(60)  # more than a page
-    with django_assert_num_queries(len(few)):
+    with django_assert_num_queries(expected):
         trail(admin_client, person=admin_membership.user.email)
+    first = trail(admin_client)
+    for link in ("Older", "Oldest"):  # any page, whichever way it is reached
+        with django_assert_num_queries(expected):
+            trail(admin_client, **_link(first, link))
+    with django_assert_num_queries(expected):
+        trail(admin_client, action="membership.deactivated", date_from="2020-01-01", oldest="1")
+
+
+# --- paging: by position in the trail, never by counting from the start ---------------------
+
+
+def _link(page: str, label: str) -> dict:
+    """The query of the page's link with this label, as parameters."""
+    import re
+    from urllib.parse import parse_qsl
+
+    match = re.search(r'href="\?([^"]*)"[^>]*>' + label + "<", page)
+    assert match, f"no {label} link"
+    return dict(parse_qsl(match.group(1).replace("&amp;", "&"), keep_blank_values=True))
+
+
+def _numbers(page: str) -> list[int]:
+    import re
+
+    return [int(n) for n in re.findall(r"invited person(\d+)@example.test", page)]
+
+
+@pytest.fixture
+def many(admin_membership):
+    """120 events a minute apart, each naming its number (1 the oldest); events 60 and 61 at the
+    same instant, as events written in one transaction are."""
+    start = timezone.now() - timedelta(days=1)
+    for n in range(1, 121):
+        AuditEvent.objects.create(
+            action="invitation.sent", actor=admin_membership.user, centre=admin_membership.centre,
+            payload={"email": f"person{n}@example.test", "roles": ["Learner"]},
+            created_at=start + timedelta(minutes=min(n, 60) if n <= 61 else n),
+        )
+
+
+def test_the_first_page_shows_the_newest_events_and_links_to_older_ones(admin_client, many):
+    page = trail(admin_client)
+    assert _numbers(page) == list(range(120, 70, -1))
+    assert ">Older<" in page and ">Oldest<" in page
+    assert ">Newer<" not in page and ">Newest<" not in page
+
+
+def test_walking_older_shows_every_event_once_in_order(admin_client, many):
+    seen, params = [], {}
+    for _ in range(5):
+        page = trail(admin_client, **params)
+        seen += _numbers(page)
+        if ">Older<" not in page:
+            break
+        params = _link(page, "Older")
+    assert seen == list(range(120, 0, -1))  # events at the same instant are told apart by id
+    assert ">Oldest<" not in page and ">Newest<" in page
+
+
+def test_the_oldest_page_and_back_towards_the_newest(admin_client, many):
+    oldest = trail(admin_client, **_link(trail(admin_client), "Oldest"))
+    assert _numbers(oldest) == list(range(50, 0, -1))
+    assert ">Older<" not in oldest and ">Newer<" in oldest
+    newer = trail(admin_client, **_link(oldest, "Newer"))
+    assert _numbers(newer) == list(range(100, 50, -1))
+    newest = trail(admin_client, **_link(newer, "Newer"))
+    assert _numbers(newest) == list(range(120, 100, -1))
+    assert ">Newer<" not in newest and ">Older<" in newest
+
+
+def test_paging_keeps_the_filters(admin_client, admin_membership, many):
+    record("membership.deactivated", actor=admin_membership.user, centre=admin_membership.centre)
+    page = trail(admin_client, action="invitation.sent")
+    older = _link(page, "Older")
+    assert older["action"] == "invitation.sent" and "before" in older
+    assert "Member deactivated" not in trail(admin_client, **_link(page, "Oldest")).split("</select>")[-1]
+
+
+def test_a_position_that_is_not_one_is_ignored(admin_client, many):
+    for bad in ("yesterday", "1.2.3", "99999999999999999999.1", "-99999999999999999.1"):
+        assert _numbers(trail(admin_client, before=bad)) == list(range(120, 70, -1))
+
+
+def test_a_page_beyond_the_events_offers_both_ends(admin_client, many):
+    page = trail(admin_client, before="0.0")  # older than everything
+    assert _numbers(page) == [] and "No events here" in page
+    assert ">Newest<" in page and ">Oldest<" in page
 
 
 # --- the platform's trail --------------------------------------------------------------------

@@ -133,6 +133,8 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     # Only the uploader removes a file, and only before it is in evidence (the world's file is: 409).
     ("file_discard", "post"): scoped({"learner": 409}),
     ("assessment_evidence", "get"): scoped(STAFF_READERS),
+    # One unit's grid of that page, fetched when opened: read as the page is.
+    ("assessment_evidence_unit", "get"): scoped(STAFF_READERS),
     ("assessment_evidence", "post"): scoped({p: 200 for p in ASSESSORS}),
     ("assessment_decision_correct", "post"): scoped({p: 200 for p in ASSESSORS}),
     ("assessment_coverage_withdraw", "post"): scoped({p: 200 for p in ASSESSORS}),
@@ -235,6 +237,7 @@ def url_for(name: str, o: dict) -> str:
         "file_discard": [o["file"].pk],
         "notification_open": [o["notification"].pk],
         "assessment_evidence": [evidence],
+        "assessment_evidence_unit": [evidence, o["decision"].criterion.unit_id],
         "assessment_decision_correct": [evidence, o["decision"].pk],
         "assessment_coverage_withdraw": [evidence, o["coverage"].pk],
         "assessment_matrix": [e], "assessment_unit": [e, "1"], "assessment_unit_sign_off": [e, "1"],

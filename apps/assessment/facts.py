@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from apps.evidence.models import EvidenceVersion
 from apps.learners.models import Enrolment
@@ -26,8 +27,8 @@ def facts_for(enrolment_ids: Iterable[int]) -> dict[int, st.Facts]:
     if not ids:
         return facts
     for pk, version, criterion, verdict, supersedes, enrolment in Mapping.objects.filter(
-        version__evidence__enrolment_id__in=ids
-    ).values_list("id", "version_id", "criterion_id", "verdict", "supersedes_id", "version__evidence__enrolment_id"):
+        enrolment_id__in=ids
+    ).values_list("id", "version_id", "criterion_id", "verdict", "supersedes_id", "enrolment_id"):
         facts[enrolment].mappings.append(st.MappingRow(pk, version, criterion, verdict, supersedes))
     for pk, version, criterion, outcome, provisional, supersedes, enrolment, countersigned in Decision.objects.filter(
         enrolment_id__in=ids
@@ -38,8 +39,8 @@ def facts_for(enrolment_ids: Iterable[int]) -> dict[int, st.Facts]:
             st.DecisionRow(pk, version, criterion, outcome, provisional, countersigned is not None, supersedes)
         )
     for pk, version, outcome, supersedes, enrolment in EvidenceAssessment.objects.filter(
-        version__evidence__enrolment_id__in=ids
-    ).values_list("id", "version_id", "outcome", "supersedes_id", "version__evidence__enrolment_id"):
+        enrolment_id__in=ids
+    ).values_list("id", "version_id", "outcome", "supersedes_id", "enrolment_id"):
         facts[enrolment].assessments.append(st.AssessmentRow(pk, version, outcome, supersedes))
     for pk, version, requirement, covered, supersedes, enrolment in RequirementCoverage.objects.filter(
         enrolment_id__in=ids
@@ -71,7 +72,7 @@ class Records:
     coverage: list[RequirementCoverage]
     sign_offs: list[UnitSignOff]
 
-    @property
+    @cached_property
     def facts(self) -> st.Facts:
         return st.Facts(
             mappings=[st.MappingRow(m.pk, m.version_id, m.criterion_id, m.verdict, m.supersedes_id) for m in self.mappings],
@@ -113,11 +114,11 @@ def _acknowledgement(sign_off: UnitSignOff):
 def records_for(enrolment: Enrolment) -> Records:
     """Five queries, whatever the number of records."""
     return Records(
-        mappings=list(Mapping.objects.filter(version__evidence__enrolment=enrolment).order_by("id")),
+        mappings=list(Mapping.objects.filter(enrolment=enrolment).order_by("id")),
         decisions=list(
             Decision.objects.filter(enrolment=enrolment).select_related("countersignature").order_by("id")
         ),
-        assessments=list(EvidenceAssessment.objects.filter(version__evidence__enrolment=enrolment).order_by("id")),
+        assessments=list(EvidenceAssessment.objects.filter(enrolment=enrolment).order_by("id")),
         coverage=list(RequirementCoverage.objects.filter(enrolment=enrolment).order_by("id")),
         sign_offs=list(
             UnitSignOff.objects.filter(enrolment=enrolment)

@@ -9,6 +9,8 @@ read by `AssessmentForm` from plain field names rather than declared fields:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.http import QueryDict
 
@@ -65,12 +67,12 @@ class AssessmentForm:
     outcome and signature."""
 
     def __init__(self, data: QueryDict | None = None, *, criterion_ids: set[int], suggested_ids: set[int],
-                 requirement_ids: set[int], labels: dict[int, str]):
+                 requirement_ids: set[int], labels: Callable[[int], str]):
         self.data = data
         self.criterion_ids = criterion_ids
         self.suggested_ids = suggested_ids
         self.requirement_ids = requirement_ids
-        self.labels = labels
+        self.labels = labels  # a criterion's name in messages ("Unit 01, 1.1"), asked only on an error
         self.outcome_form = OutcomeForm(data, prefix=None)
         self.entered = EnteredAssessment()
         self.errors: list[str] = []
@@ -110,7 +112,7 @@ class AssessmentForm:
                 continue
             if judgement not in Decision.Outcome.values:
                 entered.errors[cid] = "Choose met or not yet met."
-                self.errors.append(f"{self.labels[cid]}: choose met or not yet met.")
+                self.errors.append(f"{self.labels(cid)}: choose met or not yet met.")
                 continue
             judged.append(Judgement(criterion_id=cid, outcome=judgement, feedback=entered.feedback.get(cid, "")))
         self.judgements = judged

@@ -34,6 +34,9 @@ class Mapping(Signature):
         REJECTED = "rejected", "Rejected"
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    # The version's enrolment, carried here (indexed, as every foreign key) so an enrolment's
+    # mappings are found without going through every evidence version.
+    enrolment = models.ForeignKey("learners.Enrolment", on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey("evidence.EvidenceVersion", on_delete=models.PROTECT, related_name="mappings")
     criterion = models.ForeignKey("qualifications.AssessmentCriterion", on_delete=models.PROTECT, related_name="+")
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
@@ -66,7 +69,13 @@ class Decision(Signature):
     reason = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["enrolment", "criterion"], name="decision_enrolment_criterion")]
+        indexes = [
+            models.Index(fields=["enrolment", "criterion"], name="decision_enrolment_criterion"),
+            # The countersign queue: a centre's provisional decisions, oldest first, without
+            # reading every decision (migration 0004).
+            models.Index(fields=["centre", "signed_at", "id"], condition=Q(provisional=True),
+                         name="decision_provisional"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(supersedes__isnull=True) | ~Q(reason=""), name="decision_correction_has_reason"),
         ]
@@ -94,6 +103,8 @@ class EvidenceAssessment(Signature):
         REFERRED = "referred", "Referred back to the learner"
 
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    # The version's enrolment, carried here (indexed) for the same reason as on Mapping.
+    enrolment = models.ForeignKey("learners.Enrolment", on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey("evidence.EvidenceVersion", on_delete=models.PROTECT, related_name="assessments")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     feedback = models.TextField(blank=True)
@@ -171,3 +182,20 @@ class UnitReopening(Signature):
         return f"Reopened by {self.signed_name}"
 
 
+
+
+class EnrolmentProgress(models.Model):
+    """What an enrolment's assessment records add up to, kept up to date in the transaction of
+    every write that changes them (decisions, countersignatures, coverage, sign-offs, reopenings,
+    the plan and units achieved elsewhere), so the caseload and home pages read one row instead
+    of recomputing from every record. `progress_verify` checks it equals the recomputed truth."""
+
+    centre_via = "enrolment"
+
+    enrolment = models.OneToOneField("learners.Enrolment", on_delete=models.CASCADE, primary_key=True,
+                                     related_name="progress_summary")
+    summary = models.JSONField()  # progress.Progress as plain data (see progress.as_summary)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Progress of enrolment {self.enrolment_id}"

@@ -1,22 +1,29 @@
-"""Progress of enrolments: what the caseload, home pages and qualification status show."""
+"""Progress of enrolments: what the caseload, home pages and qualification status show.
+
+The truth is computed from every assessment record (`progress_compute_many`). Pages read a
+summary of it instead (`EnrolmentProgress`, one row per enrolment), which every write that
+changes the records refreshes in its own transaction (`progress_refresh`), and which
+`progress_verify` checks against the truth.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from django.db.models import Prefetch
+from django.utils import timezone
 
 from apps.learners.models import Enrolment, PlannedUnit, PriorAchievement
 from apps.qualifications.models import (
-    AssessmentCriterion,
-    EvidenceRequirement,
-    Qualification,
     Unit,
 )
+from apps.qualifications.selectors import UnitTree, qualification_rules, qualification_tree
 
 from . import status as st
+from .catalogue import criterion_infos, requirement_infos
 from .facts import facts_for
+from .models import EnrolmentProgress
 
 
 @dataclass
@@ -114,32 +121,18 @@ def _progress(
     )
 
 
-def enrolment_progress_many(enrolments: Iterable[Enrolment]) -> dict[int, Progress]:
-    """Progress of many enrolments in a constant number of queries (eleven at most, however
-    many enrolments, evidence or criteria): for the caseload and home pages."""
+def progress_compute_many(enrolments: Iterable[Enrolment]) -> dict[int, Progress]:
+    """The truth: progress of many enrolments from their records, in a constant number of
+    queries (seven at most, however many enrolments, evidence or criteria)."""
     enrolments = list(enrolments)
     if not enrolments:
         return {}
     ids = [e.pk for e in enrolments]
-    qualification_ids = {e.qualification_id for e in enrolments}
-    qualifications = {
-        q.pk: q
-        for q in Qualification.objects.filter(pk__in=qualification_ids).prefetch_related(
-            Prefetch("units", queryset=Unit.objects.defer("search", "summary").order_by("position"))
-        )
-    }
-    units_by_q = {qid: list(q.units.all()) for qid, q in qualifications.items()}
-    unit_ids = [u.pk for units in units_by_q.values() for u in units]
-    criteria: dict[int, list[st.CriterionInfo]] = {}
-    for pk, unit, number, position in AssessmentCriterion.objects.filter(unit_id__in=unit_ids).order_by(
-        "outcome__position", "position"
-    ).values_list("id", "unit_id", "number", "position"):
-        criteria.setdefault(unit, []).append(st.CriterionInfo(pk, unit, number or f"unnumbered criterion {position}"))
-    requirements: dict[int, list[st.RequirementInfo]] = {}
-    for pk, unit, number, text in EvidenceRequirement.objects.filter(unit_id__in=unit_ids).order_by(
-        "position"
-    ).values_list("id", "unit_id", "number", "text"):
-        requirements.setdefault(unit, []).append(st.RequirementInfo(pk, unit, number or f"“{text[:60]}”"))
+    # Each version's catalogue and rules are read once per process (they never change).
+    trees = {qid: qualification_tree(qid) for qid in {e.qualification_id for e in enrolments}}
+    units_by_q = {qid: [ut.unit for ut in tree] for qid, tree in trees.items()}
+    criteria = {ut.unit.pk: criterion_infos(ut) for tree in trees.values() for ut in tree}
+    requirements = {ut.unit.pk: requirement_infos(ut) for tree in trees.values() for ut in tree}
     planned: dict[int, set[int]] = {pk: set() for pk in ids}
     for enrolment, unit in PlannedUnit.objects.filter(enrolment_id__in=ids).values_list("enrolment_id", "unit_id"):
         planned[enrolment].add(unit)
@@ -149,16 +142,87 @@ def enrolment_progress_many(enrolments: Iterable[Enrolment]) -> dict[int, Progre
     ):
         prior[enrolment][unit] = route
     facts = facts_for(ids)
-    rules = {qid: q.rules() for qid, q in qualifications.items()}
     return {
         e.pk: _progress(
-            e.pk, units_by_q[e.qualification_id], rules[e.qualification_id], criteria, requirements,
+            e.pk, units_by_q[e.qualification_id], qualification_rules(e.qualification_id), criteria, requirements,
             planned[e.pk], prior[e.pk], facts[e.pk],
         )
         for e in enrolments
     }
 
 
+def progress_of(
+    enrolment: Enrolment, *, tree: list[UnitTree], planned: set[int], prior: dict[int, str], facts: st.Facts
+) -> Progress:
+    """One enrolment's progress from records and catalogue a page has already loaded (the
+    tracking matrix): the same truth as `progress_compute_many`, with one query for the rules."""
+    units = sorted((ut.unit for ut in tree), key=lambda u: u.position)
+    criteria = {ut.unit.pk: criterion_infos(ut) for ut in tree}
+    requirements = {ut.unit.pk: requirement_infos(ut) for ut in tree}
+    return _progress(enrolment.pk, units, qualification_rules(enrolment.qualification_id), criteria, requirements,
+                     planned, prior, facts)
+
+
 def enrolment_status(enrolment: Enrolment) -> Progress:
-    """One enrolment's progress and live qualification status."""
-    return enrolment_progress_many([enrolment])[enrolment.pk]
+    """One enrolment's progress and live qualification status, from its records."""
+    return progress_compute_many([enrolment])[enrolment.pk]
+
+
+# --- the summary pages read -----------------------------------------------------------------------
+
+
+def as_summary(progress: Progress) -> dict:
+    return asdict(progress)
+
+
+def from_summary(data: dict) -> Progress:
+    verdict = data["qualification"]
+    return Progress(
+        **{key: data[key] for key in ("enrolment_id", "criteria_met", "criteria_total", "units_signed_off",
+                                      "units_planned", "pending_countersignature")},
+        qualification=st.QualificationStatus(
+            achieved=verdict["achieved"], headline=verdict["headline"], needed=tuple(verdict["needed"]),
+            counted=tuple(tuple(row) for row in verdict["counted"]), notes=tuple(verdict["notes"]),
+        ),
+        units=[UnitProgress(**row) for row in data["units"]],
+    )
+
+
+def enrolment_progress_many(enrolments: Iterable[Enrolment]) -> dict[int, Progress]:
+    """Progress of many enrolments for the caseload and home pages: one query for their
+    summaries; an enrolment without one yet (made before summaries existed) is computed."""
+    enrolments = list(enrolments)
+    stored = {
+        pk: from_summary(summary)
+        for pk, summary in EnrolmentProgress.objects.filter(enrolment_id__in=[e.pk for e in enrolments])
+        .values_list("enrolment_id", "summary")
+    }
+    missing = [e for e in enrolments if e.pk not in stored]
+    return stored | progress_compute_many(missing)
+
+
+def progress_refresh(enrolment_ids: Iterable[int]) -> None:
+    """Recompute these enrolments' summaries from their records and store them. Called by every
+    write that changes what they add up to, inside its transaction, so a page never shows a
+    summary out of step with the records."""
+    enrolments = list(Enrolment.objects.filter(pk__in=set(enrolment_ids)))
+    now = timezone.now()
+    for pk, progress in progress_compute_many(enrolments).items():
+        EnrolmentProgress.objects.update_or_create(enrolment_id=pk, defaults={"summary": as_summary(progress),
+                                                                              "updated_at": now})
+
+
+def progress_verify(enrolment_ids: Iterable[int] | None = None, *, batch: int = 500) -> list[int]:
+    """The enrolments whose stored summary differs from (or lacks) the recomputed truth."""
+    enrolments = Enrolment.objects.order_by("pk")
+    if enrolment_ids is not None:
+        enrolments = enrolments.filter(pk__in=list(enrolment_ids))
+    wrong = []
+    rows = list(enrolments)
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        stored = dict(EnrolmentProgress.objects.filter(enrolment__in=chunk).values_list("enrolment_id", "summary"))
+        for pk, truth in progress_compute_many(chunk).items():
+            if stored.get(pk) != json.loads(json.dumps(as_summary(truth))):
+                wrong.append(pk)
+    return wrong

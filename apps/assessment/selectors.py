@@ -18,7 +18,7 @@ def countersign_queue(*, membership: Membership) -> QuerySet[Decision]:
     return (
         decisions_to_countersign(membership)
         .select_related("criterion__unit", "criterion__outcome", "version__evidence__enrolment__learner",
-                        "enrolment__qualification")
+                        "enrolment__qualification", "enrolment__learner")
         .order_by("signed_at", "id")
     )
 

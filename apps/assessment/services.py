@@ -40,6 +40,7 @@ from .models import (
     UnitReopening,
     UnitSignOff,
 )
+from .progress import progress_refresh
 
 # --- the enrolment being assessed -----------------------------------------------------------------
 
@@ -198,9 +199,11 @@ def evidence_assess(
     provisional = access.decides_provisionally(membership)
     centre = enrolment.centre
     mappings = Mapping.objects.bulk_create(
-        [Mapping(centre=centre, version=version, criterion_id=cid, verdict=Mapping.Verdict.MAPPED, **signature)
+        [Mapping(centre=centre, enrolment=enrolment, version=version, criterion_id=cid, verdict=Mapping.Verdict.MAPPED,
+                 **signature)
          for cid in judged]
-        + [Mapping(centre=centre, version=version, criterion_id=cid, verdict=Mapping.Verdict.REJECTED, **signature)
+        + [Mapping(centre=centre, enrolment=enrolment, version=version, criterion_id=cid,
+                   verdict=Mapping.Verdict.REJECTED, **signature)
            for cid in judgement.rejected]
     )
     decisions = Decision.objects.bulk_create(
@@ -215,7 +218,7 @@ def evidence_assess(
                              **signature) for rid in dict.fromkeys(judgement.covered)]
     )
     assessment = EvidenceAssessment.objects.create(
-        centre=centre, version=version, outcome=judgement.outcome, feedback=feedback, **signature
+        centre=centre, enrolment=enrolment, version=version, outcome=judgement.outcome, feedback=feedback, **signature
     )
     evidence.status = (
         Evidence.Status.ACCEPTED if judgement.outcome == EvidenceAssessment.Outcome.ACCEPTED else Evidence.Status.REFERRED
@@ -264,6 +267,7 @@ def evidence_assess(
             f"Your assessor referred “{title}” back to you. Change it and submit it again.\n\n{feedback}",
         )
     _tell_learner(enrolment, actor=actor, subject=subject, body=body, url=reverse("evidence_detail", args=[evidence.pk]))
+    progress_refresh([enrolment.pk])
     return assessment
 
 
@@ -316,6 +320,7 @@ def decision_correct(
         body=f"{name} is now judged {new.get_outcome_display().lower()}. Reason: {new.reason}",
         url=reverse("evidence_detail", args=[decision.version.evidence_id]),
     )
+    progress_refresh([enrolment.pk])
     return new
 
 
@@ -353,6 +358,7 @@ def requirement_coverage_withdraw(
         payload={"supersedes": coverage.pk, "unit": unit.number,
                  "requirement": requirement_label(coverage.requirement), "reason": new.reason},
     )
+    progress_refresh([enrolment.pk])
     return new
 
 
@@ -406,6 +412,7 @@ def decisions_countersign(
             payload={"countersignature": c.pk, "criterion": _criterion_name(d.criterion, d.criterion.unit),
                      "outcome": d.outcome, "trainee": d.signed_name, "signed_name": signed_name},
         )
+    progress_refresh({d.enrolment_id for d in rows})
     return created
 
 
@@ -456,6 +463,7 @@ def unit_sign_off(
         body=f"Your assessor signed off unit {unit.number} {unit.title}. Open it to acknowledge the sign-off.",
         url=reverse("assessment_unit", args=[enrolment.pk, unit.number]),
     )
+    progress_refresh([enrolment.pk])
     return sign_off
 
 
@@ -484,6 +492,7 @@ def unit_sign_off_acknowledge(
         subject=f"{enrolment.learner.full_name} acknowledged unit {sign_off.unit.number}",
         url=reverse("assessment_unit", args=[enrolment.pk, sign_off.unit.number]),
     )
+    progress_refresh([enrolment.pk])
     return ack
 
 
@@ -518,6 +527,7 @@ def unit_reopen(*, sign_off: UnitSignOff, actor, reason: str, signed_name: str, 
         body=f"Unit {sign_off.unit.number} {sign_off.unit.title} is open for assessment again. Reason: {reopening.reason}",
         url=reverse("assessment_unit", args=[enrolment.pk, sign_off.unit.number]),
     )
+    progress_refresh([enrolment.pk])
     return reopening
 
 

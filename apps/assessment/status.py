@@ -42,7 +42,6 @@ from apps.qualifications.engine import (
     NOT_DETERMINABLE,
     Achieved,
     QualificationRules,
-    TooManyChoices,
     evaluate,
 )
 
@@ -363,13 +362,7 @@ def qualification_status(
     its prior route."""
     achieved = [Achieved(unit=number, via=route) for number, route in prior.items()]  # type: ignore[arg-type]
     achieved += [Achieved(unit=number) for number in dict.fromkeys(signed_off) if number not in prior]
-    try:
-        verdict = evaluate(rules, achieved)
-    except TooManyChoices:
-        return QualificationStatus(
-            achieved=None,
-            headline="Attest cannot tell: the rules allow too many ways of counting these units to compare exactly.",
-        )
+    verdict = evaluate(rules, achieved)
     counted = tuple((c.number, c.title, c.via) for c in verdict.counted)
     notes = tuple(verdict.notes) + tuple(f"Unit {label} does not count: {reason}" for label, reason in verdict.ignored)
     if verdict.achieved is None:

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_assess, name="assessment_evidence"),
+    path("evidence/<int:pk>/units/<int:unit>/", views.evidence_unit, name="assessment_evidence_unit"),
     path("evidence/<int:pk>/decisions/<int:decision>/correct/", views.decision_correct, name="assessment_decision_correct"),
     path("evidence/<int:pk>/coverage/<int:coverage>/withdraw/", views.coverage_withdraw, name="assessment_coverage_withdraw"),
     path("countersign/", views.countersign_queue, name="assessment_countersign"),

@@ -4,19 +4,20 @@ a 404, in scope without the right a 403), call one service and redirect."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.audit.middleware import client_ip
 from apps.learners.access import is_own_learner
 
 from . import access, pages, selectors, services
-from .catalogue import criterion_label
 from .facts import _acknowledgement
 from .forms import (
     AcknowledgeForm,
@@ -33,22 +34,35 @@ from .models import Decision, RequirementCoverage, UnitSignOff
 
 
 def _assessment_form(page: pages.EvidencePage, data=None) -> AssessmentForm:
-    criteria = {r.criterion.pk: r for u in page.units for o in u.outcomes for r in o.criteria}
-    # Locked units' criteria are read too: when a unit was signed off while the page was
-    # open, the service refuses them with a clear message instead of dropping them silently.
+    # Every criterion of the qualification is read, not only those of units in the page: units
+    # fetched after it post theirs too. Locked units' criteria are read too: when a unit was
+    # signed off while the page was open, the service refuses them with a clear message
+    # instead of dropping them silently.
     return AssessmentForm(
         data,
-        criterion_ids=set(criteria),
+        criterion_ids=set(page.criteria),
         suggested_ids={r.criterion.pk for r in page.suggestions},
-        requirement_ids={r.requirement.pk for u in page.units for r in u.requirements},
-        labels={pk: f"Unit {r.unit.number}, {criterion_label(r.criterion)}" for pk, r in criteria.items()},
+        requirement_ids=page.requirement_ids,
+        labels=page.criterion_label,
     )
+
+
+MAX_OPENED = 100  # units a link may ask to open (a qualification has fewer)
+
+
+def _opened(request: HttpRequest) -> list[int]:
+    """Units the page was asked to open with their judgement fields (?open=<unit id>, repeated):
+    the links a browser without JavaScript follows instead of fetching a unit's grid."""
+    return [int(v) for v in request.GET.getlist("open")[:MAX_OPENED] if v.isdigit() and len(v) < 12]
 
 
 def _render_evidence(request: HttpRequest, evidence, *, form: AssessmentForm | None = None,
                      correction: tuple[int, CorrectionForm] | None = None,
                      withdrawal: tuple[int, WithdrawCoverageForm] | None = None, status: int = 200) -> HttpResponse:
-    page = pages.evidence_page(evidence, entered=form.entered if form is not None else None)
+    page = pages.evidence_page(
+        evidence, entered=form.entered if form is not None else None, opened=_opened(request),
+        every_unit=request.GET.get("units") == "all",
+    )
     membership = request.membership
     assessor = access.may_assess(membership, page.enrolment)
     if form is None:
@@ -87,6 +101,9 @@ def _render_evidence(request: HttpRequest, evidence, *, form: AssessmentForm | N
             "is_trainee": assessor and access.decides_provisionally(membership),
             "can_countersign": access.may_countersign(membership),
             "countersign_form": CountersignForm(prefix="countersign"),
+            # Query strings of the links that open units without the script (each keeps those open).
+            "open_query": urlencode([("open", pk) for pk in page.opened]) + "&" if page.opened else "",
+            "fields_query": urlencode([("open", pk) for pk in page.loaded_unit_ids]),
         },
         status=status,
     )
@@ -116,6 +133,22 @@ def evidence_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Evidence referred back to the learner with your feedback.")
             return redirect("assessment_evidence", pk=evidence.pk)
     return _render_evidence(request, evidence, form=form)
+
+
+@require_safe
+@login_required
+def evidence_unit(request: HttpRequest, pk: int, unit: int) -> HttpResponse:
+    """One unit's grid of the evidence page, fetched (htmx) when the assessor opens the unit.
+    Whoever may read the page may read it; only who may assess gets tick boxes."""
+    evidence = access.evidence_get_for_reading(membership=request.membership, pk=pk)
+    grid_unit = pages.evidence_unit(evidence, unit_id=unit)
+    assessor = access.may_assess(request.membership, evidence.enrolment)
+    return render(
+        request,
+        "assessment/includes/grid_body.html",
+        {"u": grid_unit, "evidence": evidence, "enrolment": evidence.enrolment,
+         "can_assess": assessor and evidence.status == evidence.Status.SUBMITTED},
+    )
 
 
 @require_POST

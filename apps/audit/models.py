@@ -25,8 +25,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A trail's pages, its filters by action and by person: each an ordered range of one
+        # index at any size (apps.audit.selectors.trail_page pages by (created_at, id)).
         indexes = [
-            models.Index(fields=["centre", "-created_at"], name="audit_centre_recent"),
+            models.Index(fields=["centre", "created_at", "id"], name="audit_trail"),
+            models.Index(fields=["centre", "action", "created_at", "id"], name="audit_trail_action"),
+            models.Index(fields=["centre", "actor", "created_at", "id"], name="audit_trail_actor"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
 

@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.core.fragments import render_fragment
+
 from .access import caseload_required
 from .forms import COLUMNS, CaseloadFilterForm
 from .selectors import caseload, filtered_and_sorted
@@ -31,7 +33,8 @@ def caseload_page(request: HttpRequest) -> HttpResponse:
         request,
         "caseload/caseload.html",
         {
-            "form": form, "rows": shown, "total": len(rows), "oldest": oldest, "columns": columns,
+            "form": form, "rows": shown,
+            "rows_html": render_fragment("caseload/includes/rows.html", {"rows": shown, "total": len(rows)}), "total": len(rows), "oldest": oldest, "columns": columns,
             "waiting_total": sum(r.waiting for r in rows),
         },
     )

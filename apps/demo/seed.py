@@ -125,7 +125,7 @@ def _seed_decisions(enrolment, assessor) -> None:
     from apps.evidence.models import Evidence
     from apps.evidence.services import EvidenceContent, evidence_create, evidence_submit
 
-    if EvidenceAssessment.objects.filter(version__evidence__enrolment=enrolment).exists():
+    if EvidenceAssessment.objects.filter(enrolment=enrolment).exists():
         return
     learner = enrolment.learner
     ip = "127.0.0.1"

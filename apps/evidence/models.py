@@ -35,7 +35,8 @@ class StoredFile(models.Model):
 
 
 class Upload(models.Model):
-    """A resumable upload in progress (tus protocol): bytes land in a temporary file until complete."""
+    """A resumable upload in progress (tus protocol): on local storage its bytes land in a temporary
+    file until complete; on S3 in a multipart upload that any web node may continue."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
@@ -47,6 +48,19 @@ class Upload(models.Model):
     expires_at = models.DateTimeField()
     stored_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     error = models.TextField(blank=True)
+    # The running SHA-256 of bytes [0, offset), serialised between requests (and nodes); null when
+    # it is not known (after a crash lost bytes): then the finished file is hashed by reading it once.
+    hash_state = models.BinaryField(null=True, blank=True)
+    # S3 only: the multipart upload the chunks go into, its parts [{"PartNumber", "ETag", "Size", ...}],
+    # and the bytes after the last part, kept in an object of their own until a part is full.
+    multipart_key = models.CharField(max_length=300, blank=True)
+    multipart_id = models.CharField(max_length=1024, blank=True)
+    part_size = models.BigIntegerField(default=0)
+    parts = models.JSONField(default=list, blank=True)
+    tail_key = models.CharField(max_length=300, blank=True)
+    # S3 only: the request writing to it holds it until then (any node may take it once it lapses).
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lock_token = models.UUIDField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Upload of {self.filename} ({self.offset} of {self.length} bytes)"

@@ -6,6 +6,12 @@ behind. The checks themselves are `sniffing.inspect()`; `inspect()` here runs th
 this installation's size limit, then has the file scanned for viruses (`scanning`), and
 reports a refusal as `FileRejected`, a form error.
 
+A resumable upload (`uploads`) arrives whole where it was written, so it is not copied again:
+on local disk `store_in_place()` links the finished file into the storage folder (made durable
+by one fsync of the file and one of its folder); on S3 the chunks went into a multipart upload
+(`multipart_*`), and `store_object()` records the completed object. Either way the SHA-256
+comes with the file, hashed as its bytes arrived.
+
 A file uploaded but never attached to evidence does not stay: its uploader can remove it
 (`file_discard`, the uploader's "Remove" button), and `files_sweep` (Celery beat) deletes
 those left for more than a day. The audit trail keeps their upload and their removal.
@@ -13,8 +19,11 @@ those left for more than a day. The audit trail keeps their upload and their rem
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import logging
+import os
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +32,7 @@ from typing import IO, Any, BinaryIO
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -204,6 +213,301 @@ class OversizeUpload(UploadedFile):
 
     def __init__(self, name: str, received: int):
         super().__init__(file=None, name=name, size=received)
+
+
+# --- Files assembled by a resumable upload ----------------------------------------------------
+
+MiB = 1024 * 1024
+S3_MIN_PART = 5 * MiB  # S3 refuses a multipart upload whose parts (all but the last) are smaller
+S3_MAX_PARTS = 10_000
+
+
+def uses_s3(storage: Any = None) -> bool:
+    """Whether files are kept in S3-compatible storage (AWS_STORAGE_BUCKET_NAME set)."""
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # pragma: no cover - django-storages is a dependency
+        return False
+    return isinstance(default_storage if storage is None else storage, S3Storage)
+
+
+def store_in_place(
+    *,
+    path: Path,
+    sha256: str,
+    original_name: str,
+    centre: Any,
+    uploaded_by: Any,
+    inspection: Inspection,
+) -> StoredFile:
+    """Keep a checked file that lies complete on this disk, its SHA-256 already known, without
+    copying it: made durable (one fsync of the file) and linked into the storage folder under a
+    new key (one fsync of the folder). The caller removes its own name for the file afterwards.
+
+    A hard link rather than a rename, so that the upload's own name (and its lock) lasts until
+    the file is recorded. Where that cannot be done (S3, or storage on another filesystem) the
+    file is copied with `store` instead."""
+    storage = default_storage
+    if not isinstance(storage, FileSystemStorage):
+        return store(source=path, original_name=original_name, centre=centre, uploaded_by=uploaded_by,
+                     inspection=inspection)
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size != inspection.size:
+            raise FileRejected(f"“{original_name}” changed while it was being stored. Upload it again.", code="changed")
+        os.fsync(handle.fileno())  # the one flush of the file's bytes, after every chunk was written
+    key = new_key(centre.pk)
+    target = Path(storage.path(key))
+    created = _make_folders(storage, target.parent)
+    try:
+        os.link(path, target)
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP):
+            raise
+        logger.warning("ATTEST_UPLOAD_TEMP_DIR is not on the storage folder's filesystem: uploads are copied (%s)", error)
+        return store(source=path, original_name=original_name, centre=centre, uploaded_by=uploaded_by,
+                     inspection=inspection)
+    try:
+        if storage.file_permissions_mode is not None:
+            os.chmod(target, storage.file_permissions_mode)
+        for folder in [target.parent, *created]:
+            _fsync_folder(folder)  # the new name (and any new folder) survives a crash
+        return _record(centre=centre, uploaded_by=uploaded_by, key=key, original_name=original_name,
+                       inspection=inspection, sha256=sha256)
+    except BaseException:
+        discard(storage, key)
+        raise
+
+
+def _make_folders(storage: FileSystemStorage, folder: Path) -> list[Path]:
+    """Create the folder and its missing parents as storage would; the parents of those created,
+    whose entries are new, to be made durable too."""
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            continue  # another request made it meanwhile
+        if storage.directory_permissions_mode is not None:
+            os.chmod(directory, storage.directory_permissions_mode)
+    return [directory.parent for directory in missing]
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class _S3:
+    """The bucket default storage writes to, spoken to directly for what its API lacks (multipart
+    uploads, ranged reads); keys go through storage's own naming (its `location` prefix)."""
+
+    def __init__(self) -> None:
+        from storages.utils import clean_name
+
+        self.storage = default_storage
+        self.client = self.storage.connection.meta.client
+        self.bucket = self.storage.bucket_name
+        self._clean = clean_name
+
+    def name(self, key: str) -> str:
+        return self.storage._normalize_name(self._clean(key))
+
+    def write_parameters(self, name: str) -> dict[str, Any]:
+        # As storage writes objects (its ACL and object parameters); the type stays generic until
+        # the content is known: downloads always name the sniffed type themselves.
+        parameters = self.storage.get_object_parameters(name)
+        if "ACL" not in parameters and self.storage.default_acl:
+            parameters["ACL"] = self.storage.default_acl
+        parameters.setdefault("ContentType", "application/octet-stream")
+        return parameters
+
+
+def multipart_part_size(length: int) -> int:
+    """The size of every part but the last of an upload of `length` bytes: the setting (at least
+    S3's 5 MiB), larger where the file would need more parts than S3 allows, in whole MiB."""
+    wanted = max(int(getattr(settings, "ATTEST_UPLOAD_PART_BYTES", 8 * MiB)), S3_MIN_PART)
+    needed = -(-length // S3_MAX_PARTS)
+    return max(wanted, -(-needed // MiB) * MiB)
+
+
+def multipart_begin(*, key: str) -> str:
+    """Start an S3 multipart upload that will become the object `key`; its upload id."""
+    s3 = _S3()
+    return s3.client.create_multipart_upload(Bucket=s3.bucket, Key=s3.name(key), **s3.write_parameters(s3.name(key)))["UploadId"]
+
+
+def multipart_put(*, key: str, upload_id: str, number: int, data: bytes) -> dict[str, Any]:
+    """Send one part; what the upload's row keeps of it (number, ETag, size) for completing it."""
+    s3 = _S3()
+    answer = s3.client.upload_part(Bucket=s3.bucket, Key=s3.name(key), UploadId=upload_id, PartNumber=number,
+                                   Body=data)
+    return {"PartNumber": number, "ETag": answer["ETag"], "Size": len(data)}
+
+
+def multipart_complete(*, key: str, upload_id: str, parts: list[dict[str, Any]], size: int) -> None:
+    """Join the parts into the object. Completing again (a request that died after S3 joined
+    them) finds the object already there, of the right size, and is content with that."""
+    from botocore.exceptions import ClientError
+
+    s3 = _S3()
+    try:
+        s3.client.complete_multipart_upload(
+            Bucket=s3.bucket, Key=s3.name(key), UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in parts]},
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            raise
+        if s3.client.head_object(Bucket=s3.bucket, Key=s3.name(key))["ContentLength"] != size:
+            raise
+
+
+def multipart_abort(*, key: str, upload_id: str) -> None:
+    """Give up a multipart upload and the parts it holds (nothing when it is already gone)."""
+    from botocore.exceptions import ClientError
+
+    s3 = _S3()
+    try:
+        s3.client.abort_multipart_upload(Bucket=s3.bucket, Key=s3.name(key), UploadId=upload_id)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in {"NoSuchUpload", "404"}:
+            raise
+
+
+def object_put(*, key: str, data: bytes) -> None:
+    """A small object (the bytes of an upload that do not yet fill a part)."""
+    s3 = _S3()
+    s3.client.put_object(Bucket=s3.bucket, Key=s3.name(key), Body=data, **s3.write_parameters(s3.name(key)))
+
+
+def object_read(*, key: str) -> bytes | None:
+    """A small object's bytes, or None when it is not there."""
+    from botocore.exceptions import ClientError
+
+    s3 = _S3()
+    try:
+        return s3.client.get_object(Bucket=s3.bucket, Key=s3.name(key))["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            return None
+        raise
+
+
+def open_object(*, key: str, size: int) -> BinaryIO:
+    """A stored S3 object as a seekable file that fetches only the ranges read: checking a video
+    reads its first boxes, not its 2 GiB (the virus scanner alone reads it all, in one stream)."""
+    s3 = _S3()
+    return io.BufferedReader(_ObjectReader(s3.client, s3.bucket, s3.name(key), size), buffer_size=64 * 1024)
+
+
+class _ObjectReader(io.RawIOBase):
+    """Reads an S3 object in ranged GETs: 64 KiB where a reader seeks about, growing to 64 MiB
+    while it reads straight on, each answer streamed rather than held."""
+
+    FIRST = 64 * 1024
+    LARGEST = 64 * MiB
+
+    def __init__(self, client: Any, bucket: str, name: str, size: int):
+        super().__init__()
+        self._client, self._bucket, self._name, self._size = client, bucket, name, size
+        self._position = 0
+        self._body: Any = None
+        self._body_at = self._body_end = -1
+        self._window = self.FIRST
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._size - self._position)
+        if wanted <= 0:
+            return 0
+        if self._body is None or self._body_at != self._position or self._body_at >= self._body_end:
+            straight_on = self._body_at == self._position
+            self._window = min(self._window * 4, self.LARGEST) if straight_on else self.FIRST
+            self._close_body()
+            end = min(self._size, self._position + max(self._window, wanted))
+            answer = self._client.get_object(Bucket=self._bucket, Key=self._name,
+                                             Range=f"bytes={self._position}-{end - 1}")
+            self._body, self._body_at, self._body_end = answer["Body"], self._position, end
+        data = self._body.read(min(wanted, self._body_end - self._body_at))
+        if not data:
+            raise OSError(f"{self._name} ended before its {self._size} bytes")
+        buffer[: len(data)] = data
+        self._body_at += len(data)
+        self._position += len(data)
+        return len(data)
+
+    def _close_body(self) -> None:
+        if self._body is not None:
+            self._body.close()
+            self._body = None
+
+    def close(self) -> None:
+        self._close_body()
+        super().close()
+
+
+def store_object(
+    *,
+    key: str,
+    sha256: str,
+    original_name: str,
+    centre: Any,
+    uploaded_by: Any,
+    inspection: Inspection,
+) -> StoredFile:
+    """Record an object already complete in storage (an S3 multipart upload), checked and hashed;
+    if that fails the object is deleted."""
+    try:
+        return _record(centre=centre, uploaded_by=uploaded_by, key=key, original_name=original_name,
+                       inspection=inspection, sha256=sha256)
+    except BaseException:
+        discard(default_storage, key)
+        raise
+
+
+def s3_sweep(*, before: datetime, multipart_prefix: str, tail_prefix: str, known_uploads: set[str],
+             known_tails: set[str], limit: int = 1000) -> int:
+    """Abort multipart uploads under `multipart_prefix` started before `before` that no upload
+    row names, and delete objects under `tail_prefix` older than that no row names: what a node
+    that died between two steps left behind. Returns how many went."""
+    s3 = _S3()
+    count = 0
+    listed = s3.client.list_multipart_uploads(Bucket=s3.bucket, Prefix=s3.name(multipart_prefix) + "/",
+                                              MaxUploads=limit)
+    for started in listed.get("Uploads", []):
+        if started["UploadId"] not in known_uploads and started["Initiated"] < before:
+            s3.client.abort_multipart_upload(Bucket=s3.bucket, Key=started["Key"], UploadId=started["UploadId"])
+            count += 1
+    known = {s3.name(key) for key in known_tails}
+    listed = s3.client.list_objects_v2(Bucket=s3.bucket, Prefix=s3.name(tail_prefix) + "/", MaxKeys=limit)
+    for entry in listed.get("Contents", []):
+        if entry["Key"] not in known and entry["LastModified"] < before:
+            s3.client.delete_object(Bucket=s3.bucket, Key=entry["Key"])
+            count += 1
+    return count
 
 
 # --- Files never attached to evidence ------------------------------------------------------

@@ -176,9 +176,9 @@ def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:
     content_length = _non_negative(request.META.get("CONTENT_LENGTH") or None)
     if content_length is None:
         raise UploadError(411, "The chunk did not say how long it is.", "no_content_length")
-    # request.read() streams from the connection; request.body would hold it all in memory.
+    # request.read() streams from the connection; request.body would hold it all in memory. The
+    # service leaves `upload` as it recorded it (one query less per chunk than reading it again).
     upload_append(upload=upload, stream=request, offset=offset, content_length=content_length)
-    upload.refresh_from_db()
     return _tus_response(204, upload)
 
 

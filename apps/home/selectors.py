@@ -29,8 +29,8 @@ class EnrolmentSummary:
 def learner_summaries(*, membership: Membership | None) -> list[EnrolmentSummary]:
     """The signed-in learner's own active enrolments with unit progress (a fixed number of queries)."""
     unread = EvidenceAssessment.objects.filter(
-        version__evidence__enrolment=OuterRef("pk"), superseded_by__isnull=True, read__isnull=True
-    ).values("version__evidence__enrolment").annotate(n=Count("pk")).values("n")
+        enrolment=OuterRef("pk"), superseded_by__isnull=True, read__isnull=True
+    ).values("enrolment").annotate(n=Count("pk")).values("n")
     enrolments = list(
         own_enrolments(membership)
         .filter(status=Enrolment.Status.ACTIVE)

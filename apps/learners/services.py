@@ -32,6 +32,7 @@ from .rules import (
     enrolment_dates_problem,
     qualification_closed_reason,
 )
+from .signals import enrolment_changed
 from .uln import normalise_uln, uln_problem
 
 User = get_user_model()
@@ -336,6 +337,7 @@ def enrolment_create(
             "mandatory_units": [unit.number for unit in units],
         },
     )
+    enrolment_changed.send(sender=Enrolment, enrolment_id=enrolment.pk)
     return enrolment
 
 
@@ -446,6 +448,7 @@ def enrolment_plan_set(*, enrolment: Enrolment, actor, unit_ids: Iterable[int]) 
         obj=enrolment,
         payload={"added": [u.number for u in added], "removed": [u.number for u in removed]},
     )
+    enrolment_changed.send(sender=Enrolment, enrolment_id=enrolment.pk)
     return enrolment
 
 
@@ -487,6 +490,7 @@ def prior_achievement_record(
         obj=enrolment,
         payload={"unit": unit.number, "urn": unit.urn, "route": route, "reference": prior.reference, "achieved_on": achieved_on},
     )
+    enrolment_changed.send(sender=Enrolment, enrolment_id=enrolment.pk)
     return prior
 
 
@@ -503,13 +507,14 @@ def prior_achievement_remove(*, prior: PriorAchievement, actor) -> None:
     audit_record(
         action="enrolment.prior_achievement_removed", actor=actor, centre=enrolment.centre, obj=enrolment, payload=payload
     )
+    enrolment_changed.send(sender=Enrolment, enrolment_id=enrolment.pk)
 
 
 def enrolment_plan_verdict(enrolment: Enrolment) -> Verdict:
     """What the rules engine says of the plan: planned and prior units as if achieved.
 
     Units achieved elsewhere count by their route; a planned unit also recorded as prior
-    counts once. May raise engine.TooManyChoices for pathological rules. Three queries at
+    counts once. Three queries at
     most (units of the qualification, planned units, prior units), none for what the
     caller prefetched (`qualification__units`, `planned_units__unit`, `prior_achievements__unit`).
     """

@@ -7,9 +7,13 @@ centres app knows nothing of learners, so the link follows the membership being 
 from __future__ import annotations
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from apps.centres.models import Membership
+
+# An enrolment's plan or its units achieved elsewhere changed (sent with enrolment_id=, inside
+# the change's transaction): the assessment app brings its progress summary up to date.
+enrolment_changed = Signal()
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="learners.link_account_on_membership")

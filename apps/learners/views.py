@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.centres.access import manager_required
 from apps.centres.models import Invitation, Membership
 from apps.core.lists import list_page
-from apps.qualifications.engine import TooManyChoices, describe_rules
+from apps.qualifications.engine import describe_rules
 
 from . import access, csv_import, selectors, services
 from .filters import LearnerFilter
@@ -232,13 +232,9 @@ def _plan_context(request: HttpRequest, enrolment: Enrolment) -> dict:
         groups.append({"id": "none", "title": "Other units" if groups else "Units", "mandatory": False,
                        "rows": ungrouped, "credits": counted(ungrouped)})
 
-    verdict, verdict_error = None, ""
-    try:
-        verdict = services.enrolment_plan_verdict(enrolment)
-    except TooManyChoices:
-        verdict_error = "The rules allow too many ways of counting these units for Attest to check the plan exactly."
+    verdict = services.enrolment_plan_verdict(enrolment)
     titles = {u.number: u.title for u in units}
-    ignored = [(number, titles.get(number, ""), reason) for number, reason in verdict.ignored] if verdict else []
+    ignored = [(number, titles.get(number, ""), reason) for number, reason in verdict.ignored]
     membership = request.membership
     can_edit = access.may_change_plan(membership, enrolment) and enrolment.status == Enrolment.Status.ACTIVE
     is_admin = access.may_manage_learners(membership)
@@ -251,7 +247,6 @@ def _plan_context(request: HttpRequest, enrolment: Enrolment) -> dict:
         "q": qualification,
         "groups": groups,
         "verdict": verdict,
-        "verdict_error": verdict_error,
         "ignored": ignored,
         "rule_lines": describe_rules(qualification.rules()) if qualification.rules_in_source else [],
         "can_edit": can_edit,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from .canonical import CANONICAL_PREFETCH
+from .engine import QualificationRules
 from .models import SEARCH_CONFIG, AssessmentCriterion, EvidenceRequirement, LearningOutcome, Qualification, Unit
 
 
@@ -104,12 +106,22 @@ class UnitTree:
 
 def qualification_tree(qualification_id: int, *, unit_ids: Iterable[int] | None = None) -> list[UnitTree]:
     """Units in the source's order, each with its outcomes, their criteria and the unit's
-    evidence requirements: four queries, whatever the size. Every page that lists a
-    qualification's criteria (pickers, the assessor's grid, tracking) builds on this."""
-    units = Unit.objects.filter(qualification_id=qualification_id).order_by("position")
-    if unit_ids is not None:
-        units = units.filter(pk__in=list(unit_ids))
-    units = list(units.defer("search", "summary"))
+    evidence requirements. Every page that lists a qualification's criteria (pickers, the
+    assessor's grid, tracking) builds on this.
+
+    A version of a qualification never changes once loaded (a changed specification is a new
+    version), so its tree is read once per process (four queries) and kept; pages must treat
+    it as read-only. Saving any catalogue row forgets what was kept, for this process."""
+    tree = _tree(qualification_id)
+    if unit_ids is None:
+        return list(tree)
+    wanted = set(unit_ids)
+    return [ut for ut in tree if ut.unit.pk in wanted]
+
+
+@lru_cache(maxsize=64)
+def _tree(qualification_id: int) -> tuple[UnitTree, ...]:
+    units = list(Unit.objects.filter(qualification_id=qualification_id).order_by("position").defer("search", "summary"))
     ids = [u.pk for u in units]
     outcomes: dict[int, list[OutcomeTree]] = {}
     by_outcome: dict[int, OutcomeTree] = {}
@@ -122,4 +134,22 @@ def qualification_tree(qualification_id: int, *, unit_ids: Iterable[int] | None 
     requirements: dict[int, list[EvidenceRequirement]] = {}
     for r in EvidenceRequirement.objects.filter(unit_id__in=ids).order_by("unit_id", "position"):
         requirements.setdefault(r.unit_id, []).append(r)
-    return [UnitTree(unit=u, outcomes=outcomes.get(u.pk, []), requirements=requirements.get(u.pk, [])) for u in units]
+    return tuple(
+        UnitTree(unit=u, outcomes=outcomes.get(u.pk, []), requirements=requirements.get(u.pk, [])) for u in units
+    )
+
+
+@lru_cache(maxsize=64)
+def qualification_rules(qualification_id: int) -> QualificationRules:
+    """The rules engine's view of one version, read once per process like its tree."""
+    return (
+        Qualification.objects.prefetch_related(Prefetch("units", queryset=Unit.objects.defer("search", "summary")))
+        .get(pk=qualification_id)
+        .rules()
+    )
+
+
+def forget_trees(**kwargs: object) -> None:
+    """A catalogue row was saved or deleted (loading a specification, a test's fixture)."""
+    _tree.cache_clear()
+    qualification_rules.cache_clear()

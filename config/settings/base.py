@@ -47,7 +47,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "apps.core.unavailable.UnavailableMiddleware",  # outermost: sees every other layer's 500
+    # Outermost, so it compresses the response as sent, the "temporarily unavailable" page
+    # included: HTML only, never files or streams (apps/core/compression.py, BREACH).
+    "apps.core.compression.HtmlGZipMiddleware",
+    "apps.core.unavailable.UnavailableMiddleware",  # sees every other layer's 500
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -96,6 +99,12 @@ def database_config(url: str) -> dict:
     # PostgreSQL from shutting down (or restarting) when asked.
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     config["CONN_HEALTH_CHECKS"] = True
+    # Behind several web workers a pool per process (psycopg's) saves a connection per request.
+    # Off for the local stack, which must hold no idle connection (PostgreSQL restarts cleanly).
+    pool = env.int("DATABASE_POOL_SIZE", default=0)
+    if pool:
+        config["CONN_MAX_AGE"] = 0  # the pool keeps the connections, Django must not
+        config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool, "timeout": 10}
     config["ATOMIC_REQUESTS"] = False
     return config
 
@@ -199,6 +208,11 @@ ATTEST_BASE_URL = env("ATTEST_BASE_URL", default="http://127.0.0.1:8000")
 # Virus scanning of uploads by ClamAV's clamd, where one of these says where it listens (a Unix
 # socket, or host and port); with neither, uploads are accepted unscanned (apps/core/clamd.py).
 ATTEST_MAX_UPLOAD_BYTES = env.int("ATTEST_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+# Resumable uploads (apps/evidence/uploads.py): on local storage they collect here, on the storage
+# folder's filesystem so that the finished file is moved into place, not copied; on S3 they go
+# into multipart uploads of parts this size (S3's least is 5 MiB; a browser's 32 MiB chunk is four).
+ATTEST_UPLOAD_TEMP_DIR = Path(env("ATTEST_UPLOAD_TEMP_DIR", default=str(DATA_DIR / "uploads")))
+ATTEST_UPLOAD_PART_BYTES = env.int("ATTEST_UPLOAD_PART_BYTES", default=8 * 1024**2)
 ATTEST_CLAMD_SOCKET = env("ATTEST_CLAMD_SOCKET", default="")
 ATTEST_CLAMD_HOST = env("ATTEST_CLAMD_HOST", default="")
 ATTEST_CLAMD_PORT = env.int("ATTEST_CLAMD_PORT", default=3310)

@@ -103,7 +103,7 @@ def test_a_chunk_lost_on_the_way_is_sent_again_and_the_file_arrives_whole(learne
     lost = []
 
     def lose_the_second_chunk(route):
-        if route.request.method == "PATCH" and route.request.headers.get("upload-offset") == str(8 * 1024 * 1024) and not lost:
+        if route.request.method == "PATCH" and route.request.headers.get("upload-offset") == str(32 * 1024 * 1024) and not lost:
             lost.append(route.request.url)
             route.abort("connectionreset")
         else:
@@ -112,8 +112,8 @@ def test_a_chunk_lost_on_the_way_is_sent_again_and_the_file_arrives_whole(learne
     page.route("**/files/uploads/**", lose_the_second_chunk)
     head = list(samples.mp4())
     page.evaluate(
-        """(head) => { const size = 20 * 1024 * 1024; const bytes = new Uint8Array(size); bytes.set(head);
-            // a 'free' box covers the rest, so the file is a well-formed MP4 of 20 MiB
+        """(head) => { const size = 40 * 1024 * 1024; const bytes = new Uint8Array(size); bytes.set(head);
+            // a 'free' box covers the rest, so the file is a well-formed MP4 of 40 MiB (two chunks)
             const view = new DataView(bytes.buffer); view.setUint32(head.length, size - head.length);
             bytes.set([102, 114, 101, 101], head.length + 4);
             const dt = new DataTransfer(); dt.items.add(new File([bytes], 'Site visit.mp4', {type: 'video/mp4'}));
@@ -124,7 +124,7 @@ def test_a_chunk_lost_on_the_way_is_sent_again_and_the_file_arrives_whole(learne
     expect(page.locator(".uploader-item")).to_have_attribute("data-state", "done", timeout=60_000)
     assert lost, "the second chunk was never sent"
     stored = StoredFile.objects.get()
-    assert stored.size == 20 * 1024 * 1024 and stored.kind == "video"
+    assert stored.size == 40 * 1024 * 1024 and stored.kind == "video"
 
 
 def test_a_file_uploaded_in_the_browser_stays_private_to_its_centre(learner_page, live_server):

@@ -149,3 +149,27 @@ def test_every_column_heading_sorts_the_caseload():
     from apps.caseload.selectors import SORTS
 
     assert [column.key for column in COLUMNS] == list(SORTS)
+
+
+def test_the_rows_kept_from_the_last_visit_never_hide_a_change(client, centre):
+    """The rows are a cached fragment keyed by what they show: a second visit after a change
+    shows the change, and a renamed learner is renamed at once."""
+    enrolment, learner, assessor, _ = enrolment_with_people(centre)
+    submit(enrolment, learner, "First", days_ago=3)
+    client.force_login(assessor.user)
+    first = html.unescape(client.get("/caseload/").content.decode())
+    assert "1 piece of evidence waiting, the oldest for 3 days" in first
+    submit(enrolment, learner, "Second", days_ago=5)
+    Learner.objects.filter(pk=enrolment.learner_id).update(full_name="Renamed Learner")
+    second = html.unescape(client.get("/caseload/").content.decode())
+    assert "2 pieces of evidence waiting, the oldest for 5 days" in second
+    row = second[second.index("Renamed Learner"):]
+    assert row.index("<td>2</td>") < row.index("</tr>")  # the row's own waiting count, not the old 1
+
+
+def test_a_cached_fragment_refuses_values_its_key_could_not_see(centre):
+    from apps.core.fragments import fragment_key
+
+    enrolment, _, _, _ = enrolment_with_people(centre)
+    with pytest.raises(TypeError, match=r"context\['rows'\]\[0\] is a Enrolment"):
+        fragment_key("caseload/includes/rows.html", {"rows": [enrolment]})

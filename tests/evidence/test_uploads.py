@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import socket
 import time
 from datetime import timedelta
@@ -318,8 +319,6 @@ def test_uploads_untouched_for_a_day_are_deleted_with_their_bytes(tus, settings)
     stray = Path(settings.ATTEST_UPLOAD_TEMP_DIR) / "0123abcd-0000-4000-8000-000000000000.part"
     stray.write_bytes(b"left by a crash")
     day_ago = time.time() - 25 * 3600
-    import os
-
     os.utime(stray, (day_ago, day_ago))
 
     assert expire_uploads() == 2
@@ -386,3 +385,181 @@ def test_a_real_connection_dropped_mid_chunk_keeps_what_arrived(live_server, peo
     assert done.status_code == 204, done.text
     stored = StoredFile.objects.get()
     assert done.headers["Attest-File-Sha256"] == stored.sha256 == hashlib.sha256(data).hexdigest()
+
+
+# --- Written once, hashed as it arrives, made durable once ------------------------------------------
+
+
+def test_the_running_hash_travels_in_the_row_and_the_file_is_never_read_again_to_hash_it(tus, monkeypatch):
+    from apps.evidence import uploads
+
+    data = video(9 * MiB + 17)  # hashed by the writer's thread, a 4 MiB buffer at a time
+    url = tus.create("clip.mp4", len(data))["Location"]
+    tus.patch(url, 0, data[:5 * MiB + 5])
+    state = bytes(Upload.objects.get().hash_state)
+    assert uploads.Sha256.deserialize(state).hexdigest() == hashlib.sha256(data[:5 * MiB + 5]).hexdigest()
+
+    def no_second_read(handle):
+        raise AssertionError("the finished file was read again to hash it")
+
+    monkeypatch.setattr(uploads, "_hash_once", no_second_read)
+    last = tus.patch(url, 5 * MiB + 5, data[5 * MiB + 5:])
+    assert last["Attest-File-Sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_the_finished_file_is_moved_into_place_not_copied(tus, settings, private_storage, monkeypatch):
+    from apps.evidence import storage
+
+    data = video(2 * MiB)
+    url = tus.create("clip.mp4", len(data))["Location"]
+    tus.patch(url, 0, data[:MiB])
+    written = os.stat(temp_path(Upload.objects.get())).st_ino
+
+    def no_copy(**kwargs):
+        raise AssertionError("the upload was copied into storage")
+
+    monkeypatch.setattr(storage, "store", no_copy)
+    assert tus.patch(url, MiB, data[MiB:]).status_code == 204
+    stored = StoredFile.objects.get()
+    kept = private_storage / stored.key
+    assert os.stat(kept).st_ino == written and os.stat(kept).st_nlink == 1  # the same bytes, one name
+    assert kept.read_bytes() == data and temp_files(settings) == []
+
+
+def test_the_file_is_made_durable_once_when_complete_never_per_chunk(tus, monkeypatch):
+    import stat
+
+    tus.upload("first.mp4", video(MiB))  # the storage folders exist from now on
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor):
+        synced.append("folder" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    data = video(5 * MiB)
+    url = tus.create("clip.mp4", len(data))["Location"]
+    for start in range(0, 4 * MiB, MiB):
+        tus.patch(url, start, data[start:start + MiB])
+    assert synced == []
+    assert tus.patch(url, 4 * MiB, data[4 * MiB:]).status_code == 204
+    assert synced == ["file", "folder"]
+
+
+def test_bytes_lost_with_the_machine_are_asked_for_again_and_the_file_is_hashed_once(tus, private_storage):
+    data = video(3 * MiB)
+    url = tus.create("clip.mp4", len(data))["Location"]
+    tus.patch(url, 0, data[:2 * MiB])
+    # The machine went down before the kernel wrote the last of them: the file is shorter than acknowledged.
+    os.truncate(temp_path(Upload.objects.get()), MiB + 10)
+
+    head = tus.head(url)
+    assert head.status_code == 200 and head["Upload-Offset"] == str(MiB + 10)
+    assert Upload.objects.get().hash_state is None  # it covered bytes that are gone
+    last = tus.patch(url, MiB + 10, data[MiB + 10:])
+    assert last["Attest-File-Sha256"] == StoredFile.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+    assert (private_storage / StoredFile.objects.get().key).read_bytes() == data
+
+
+def test_uploads_collected_on_another_filesystem_are_copied_into_storage(tus, private_storage, monkeypatch):
+    import errno
+
+    def across_filesystems(source, target):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", across_filesystems)
+    data = video(2 * MiB)
+    last = tus.upload("clip.mp4", data)
+    assert last.status_code == 204 and last["Attest-File-Sha256"] == hashlib.sha256(data).hexdigest()
+    assert (private_storage / StoredFile.objects.get().key).read_bytes() == data
+
+
+def test_a_chunk_costs_a_fixed_number_of_queries_whatever_its_size(tus):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    data = video(8 * MiB)
+    url = tus.create("clip.mp4", len(data))["Location"]
+    counts = []
+    for start, end in [(0, 1000), (1000, MiB), (MiB, 5 * MiB)]:
+        with CaptureQueriesContext(connection) as queries:
+            assert tus.patch(url, start, data[start:end]).status_code == 204
+        counts.append(len(queries))
+    # The session, the person, their membership, the upload; then its offset and hash recorded.
+    assert counts == [5, 5, 5]
+
+
+def test_chunks_ending_anywhere_in_a_disk_block_arrive_whole(tus, private_storage):
+    # Bytes go to disk in whole blocks (O_DIRECT): a chunk that ends mid-block is padded, cut back,
+    # and read back by the next one.
+    data = video(13 * MiB + 4097)  # several of the writer's 4 MiB buffers, some written while the next fills
+    url = tus.create("clip.mp4", len(data))["Location"]
+    offset = 0
+    for size in [1000, 5000, 4096, 9 * MiB + 3, 1, 4 * MiB]:
+        response = tus.patch(url, offset, data[offset:offset + size])
+        assert response.status_code == 204, response.content
+        offset = int(response["Upload-Offset"])
+        if offset < len(data):
+            assert temp_path(Upload.objects.get()).read_bytes() == data[:offset]
+    assert offset == len(data)
+    assert (private_storage / StoredFile.objects.get().key).read_bytes() == data
+
+
+@pytest.mark.parametrize("refused", ["at open", "at the first write"])
+def test_where_the_filesystem_refuses_direct_writes_the_bytes_go_through_the_page_cache(
+    tus, private_storage, monkeypatch, refused
+):
+    import errno
+
+    real_open, real_pwrite = os.open, os.pwrite
+
+    def open_(path, flags, *args, **kwargs):
+        if flags & os.O_DIRECT and refused == "at open":
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_open(path, flags, *args, **kwargs)
+
+    def pwrite(descriptor, data, position):
+        if refused == "at the first write":
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_pwrite(descriptor, data, position)
+
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    data = video(11 * MiB + 5)
+    last = tus.upload("clip.mp4", data, chunk=5 * MiB + 1000)
+    assert last.status_code == 204 and last["Attest-File-Sha256"] == hashlib.sha256(data).hexdigest()
+    assert (private_storage / StoredFile.objects.get().key).read_bytes() == data
+
+
+def test_the_saved_hash_state_goes_on_where_it_stopped_whatever_the_pieces():
+    import mmap
+    import random
+
+    from apps.evidence.uploads import Sha256
+
+    data = random.Random(10).randbytes(300_000)
+    for cuts in ([], [1], [63, 64, 65], [4096, 100_000], sorted(random.Random(11).sample(range(len(data)), 7))):
+        hasher, start = Sha256(), 0
+        for cut in [*cuts, len(data)]:
+            buffer = mmap.mmap(-1, max(1, cut - start))
+            buffer[: cut - start] = data[start:cut]
+            hasher = Sha256.deserialize(hasher.serialize())  # as the next request, on any node, takes it up
+            hasher.update(buffer, 0, cut - start)
+            buffer.close()
+            start = cut
+        assert hasher.hexdigest() == hashlib.sha256(data).hexdigest()
+    with pytest.raises(ValueError):
+        Sha256.deserialize(b"something else entirely")
+
+
+def test_without_libcrypto_s_sha256_the_finished_file_is_hashed_by_reading_it(tus, monkeypatch):
+    from apps.evidence.uploads import Sha256
+
+    monkeypatch.setattr(Sha256, "_checked", False)
+    data = video(6 * MiB)
+    url = tus.create("clip.mp4", len(data))["Location"]
+    tus.patch(url, 0, data[:5 * MiB])
+    assert Upload.objects.get().hash_state is None
+    last = tus.patch(url, 5 * MiB, data[5 * MiB:])
+    assert last["Attest-File-Sha256"] == hashlib.sha256(data).hexdigest()

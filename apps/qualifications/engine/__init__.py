@@ -5,6 +5,11 @@ dict, then `evaluate(rules, [Achieved(unit='01'), Achieved(urn='M/503/0405',
 via='credit_transfer')])` returns a `Verdict` with reasons; `describe_rules(rules)` words
 every rule for pages that show them.
 
+Fast at a college's scale: each qualification version is compiled once (`compile_rules`,
+or `rules.compiled`: indexes, per-unit weights and wording; equal rules share one compiled
+form, so rules rebuilt from the database on every request still reuse it), and verdicts
+are cached per compiled rules and multiset of achievements (each caller gets a copy).
+
 Semantics (the usual QCF reading, with the ambiguous parts set per qualification by its
 `interpretation`):
 
@@ -21,13 +26,12 @@ Semantics (the usual QCF reading, with the ambiguous parts set per qualification
   everything achieved counts and exceeding the maximum makes the rule unmet.
 - Barred sets: at most one unit of each set counts. Units the source prints with the same
   URN are treated alike (a unit counts once), so a URN never counts twice.
-- Which units count is chosen by an exact search over the barred choices and capped
-  groups: the counting that achieves the qualification if one exists (with most credits
-  among those), otherwise the one with most credits; among equals, the one using the
-  earliest units in the qualification's order, so the result is deterministic and
-  independent of input order. Units that no rule tells apart are searched as one class
-  and hopeless branches are cut, which keeps the search small; it gives up with
-  `TooManyChoices` past `SEARCH_LIMIT` steps rather than guess.
+- Which units count is chosen exactly over the barred choices and capped groups: the
+  counting that achieves the qualification if one exists (with most credits among those),
+  otherwise the one with most credits; among equals, the one using the earliest units in
+  the qualification's order, so the result is deterministic and independent of input
+  order. Units that no rule tells apart form one class. The choice never gives up; how it
+  stays fast is in `choice.py`.
 - An achievement given by unit number is that unit. One given by URN (credit transfer
   from another qualification) matches the unit(s) with that URN; where the source prints
   one URN for several units the search picks the one that helps the learner, and a note
@@ -41,13 +45,12 @@ Semantics (the usual QCF reading, with the ambiguous parts set per qualification
   None and `unmet` says it is not determinable; the units are still counted.
 """
 
+from .compiled import CompiledRules, compile_rules
 from .describe import NOT_DETERMINABLE, describe_rule, describe_rules
 from .evaluation import (
-    SEARCH_LIMIT,
     Achieved,
     CountedUnit,
     RuleStatus,
-    TooManyChoices,
     Verdict,
     evaluate,
 )
@@ -66,9 +69,9 @@ from .model import (
 
 __all__ = [
     "NOT_DETERMINABLE",
-    "SEARCH_LIMIT",
     "Achieved",
     "Barred",
+    "CompiledRules",
     "CountedUnit",
     "CreditsAtLevelRule",
     "CreditsRule",
@@ -78,10 +81,10 @@ __all__ = [
     "QualificationRules",
     "Rule",
     "RuleStatus",
-    "TooManyChoices",
     "UnitSpec",
     "UnitsRule",
     "Verdict",
+    "compile_rules",
     "describe_rule",
     "describe_rules",
     "evaluate",

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .compiled import CompiledRules
 
 LevelCredits = Literal["at_or_above", "exactly"]
 GroupMaximum = Literal["cap", "invalidate"]
@@ -129,6 +133,14 @@ class QualificationRules:
                 interp.get("level_credits", "at_or_above"), interp.get("group_maximum", "cap")
             ),
         )
+
+    @cached_property
+    def compiled(self) -> CompiledRules:
+        """These rules compiled for the engine: built once per distinct version (equal rules
+        share one), then kept on this instance."""
+        from .compiled import compile_rules  # compiled.py builds on this module
+
+        return compile_rules(self)
 
     def unit(self, number: str) -> UnitSpec | None:
         return next((u for u in self.units if u.number == number), None)

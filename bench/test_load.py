@@ -1,0 +1,129 @@
+"""A hundred people at once against gunicorn on this machine, on the college-sized centre of
+bench/generate.py: 70 learners and 30 assessors clicking with 1–3 s between clicks. Prints
+requests/s and p50/p95/p99 per page beside the 300 ms goal; asserts nothing about time."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from bench.generate import PASSWORD
+from bench.load import Person, run
+
+ROOT = Path(__file__).resolve().parent.parent
+LEARNERS, ASSESSORS = 70, 30
+SECONDS = float(os.environ.get("ATTEST_LOAD_SECONDS", "60"))
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _people(centre_id: int) -> list[Person]:
+    """Who clicks what: learners on their own work, assessors on their caseload's."""
+    rng = random.Random(7)
+    people = []
+    learners = _rows(
+        "SELECT u.email, e.id FROM learners_enrolment e JOIN learners_learner l ON l.id = e.learner_id "
+        "JOIN accounts_user u ON u.id = l.user_id WHERE e.centre_id = %s AND e.status = 'active' ORDER BY e.id",
+        [centre_id],
+    )
+    for email, enrolment in rng.sample(learners, min(LEARNERS, len(learners))):
+        evidence = [row[0] for row in _rows(
+            "SELECT id FROM evidence_evidence WHERE enrolment_id = %s ORDER BY id DESC LIMIT 10", [enrolment])]
+        pages = {
+            "learner home": ["/"],
+            "portfolio": [f"/portfolio/enrolments/{enrolment}/"],
+            "tracking matrix": [f"/assessment/enrolments/{enrolment}/matrix/"],
+            "unit plan": [f"/learners/enrolments/{enrolment}/plan/"],
+        }
+        if evidence:
+            pages["learner's evidence"] = [f"/portfolio/evidence/{pk}/" for pk in evidence]
+        people.append(Person(email, PASSWORD, pages))
+    assessors = _rows(
+        "SELECT u.email, u.id FROM centres_membership m JOIN accounts_user u ON u.id = m.user_id "
+        "WHERE m.centre_id = %s AND m.is_assessor AND NOT m.is_trainee_assessor AND m.is_active ORDER BY u.id",
+        [centre_id],
+    )
+    for email, user_id in rng.sample(assessors, min(ASSESSORS, len(assessors))):
+        enrolments = [row[0] for row in _rows(
+            "SELECT enrolment_id FROM learners_enrolment_assessors WHERE user_id = %s ORDER BY enrolment_id LIMIT 20",
+            [user_id])]
+        waiting = [row[0] for row in _rows(
+            "SELECT e.id FROM evidence_evidence e JOIN learners_enrolment_assessors a ON a.enrolment_id = e.enrolment_id "
+            "WHERE a.user_id = %s AND e.status = 'submitted' ORDER BY e.id LIMIT 10", [user_id])]
+        pages = {
+            "assessor home": ["/"],
+            "caseload": ["/caseload/"],
+            "tracking matrix": [f"/assessment/enrolments/{pk}/matrix/" for pk in enrolments],
+            "portfolio (assessor)": [f"/portfolio/enrolments/{pk}/" for pk in enrolments],
+        }
+        if waiting:
+            pages["evidence to assess"] = [f"/assessment/evidence/{pk}/" for pk in waiting]
+        people.append(Person(email, PASSWORD, pages))
+    return people
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(college, django_db_blocker):
+    """gunicorn on the benchmark's database, as production runs it (workers × threads)."""
+    db = settings.DATABASES["default"]
+    port = _free_port()
+    host = db["HOST"]
+    url = f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}" if host.startswith("/") else (
+        f"postgresql://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT']}/{db['NAME']}")
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "DATABASE_POOL_SIZE": "4",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    env.pop("DATABASE_OWNER_URL", None)
+    workers = os.environ.get("ATTEST_LOAD_WORKERS", "4")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
+         "--threads", "4", "--worker-class", "gthread", "--timeout", "60", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    try:
+        yield f"http://127.0.0.1:{port}/", workers
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_a_hundred_people_at_once(college, server, django_db_blocker):
+    url, workers = server
+    with django_db_blocker.unblock():
+        people = _people(college.centre_id)
+    result = run(url, people, seconds=SECONDS)
+    print(f"\n100 people at once ({LEARNERS} learners, {ASSESSORS} assessors, 1–3 s between clicks) "
+          f"against gunicorn ({workers} workers × 4 threads) on this machine:")
+    print(result.report())
