@@ -36,8 +36,9 @@ class Person:
 @dataclass
 class Sample:
     page: str
-    status: int
+    status: int  # 0: no answer (see `error`)
     ms: float
+    error: str = ""  # why there was no answer: the exception's name
 
 
 @dataclass
@@ -71,10 +72,10 @@ class Result:
         return sum(1 for s in self.samples if s.status >= 400 or s.status == 0) + self.sign_in_failures
 
     def report(self, goal_p95_ms: float = 300.0) -> str:
-        failures = collections.Counter(s.status for s in self.samples if s.status >= 400 or s.status == 0)
+        failures = collections.Counter(s.error or s.status for s in self.samples if s.status >= 400 or s.status == 0)
         lines = [f"{len(self.samples)} requests in {self.seconds:.0f} s: {self.rate:.1f} requests/s, "
                  f"{self.errors} errors (goal 0), {self.sign_in_failures} failed sign-ins"
-                 + (f"; failures by status: {dict(failures)} (0: no answer within 30 s)" if failures else "")]
+                 + (f"; failures by status or error: {dict(failures)}" if failures else "")]
         lines.append(f"{'page':<26}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   p95/goal")
         for page, row in self.per_page().items():
             lines.append(f"{page:<26}{row['requests']:>9}{row['errors']:>8}{row['p50']:>9.0f}{row['p95']:>9.0f}"
@@ -131,11 +132,12 @@ def _visit(url: str, person: Person, clock: Clock, think: tuple[float, float], r
         label = rng.choice(labels)
         path = rng.choice(person.pages[label])
         started = time.perf_counter()
+        error = ""
         try:
             status = session.get(url + path.lstrip("/"), timeout=30, allow_redirects=False).status_code
-        except requests.RequestException:
-            status = 0
-        sample = Sample(label, status, (time.perf_counter() - started) * 1000)
+        except requests.RequestException as exc:
+            status, error = 0, f"{type(exc).__name__}: {exc}"[:120]
+        sample = Sample(label, status, (time.perf_counter() - started) * 1000, error)
         with lock:
             result.samples.append(sample)
         time.sleep(rng.uniform(*think))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 
 from apps.evidence.models import EvidenceVersion
 from apps.learners.models import Enrolment
@@ -20,19 +19,20 @@ from .models import (
 )
 
 
-def facts_for(enrolment_ids: Iterable[int]) -> dict[int, st.Facts]:
-    """Every assessment record of these enrolments as plain rows: five queries in all."""
+def facts_for(enrolment_ids: Iterable[int], *, sign_offs: bool = True) -> dict[int, st.Facts]:
+    """Every assessment record of these enrolments as plain rows, oldest first: five queries in
+    all (four without the sign-offs)."""
     ids = list(enrolment_ids)
     facts = {pk: st.Facts() for pk in ids}
     if not ids:
         return facts
     for pk, version, criterion, verdict, supersedes, enrolment in Mapping.objects.filter(
         enrolment_id__in=ids
-    ).values_list("id", "version_id", "criterion_id", "verdict", "supersedes_id", "enrolment_id"):
+    ).order_by("id").values_list("id", "version_id", "criterion_id", "verdict", "supersedes_id", "enrolment_id"):
         facts[enrolment].mappings.append(st.MappingRow(pk, version, criterion, verdict, supersedes))
     for pk, version, criterion, outcome, provisional, supersedes, enrolment, countersigned in Decision.objects.filter(
         enrolment_id__in=ids
-    ).values_list(
+    ).order_by("id").values_list(
         "id", "version_id", "criterion_id", "outcome", "provisional", "supersedes_id", "enrolment_id", "countersignature__id"
     ):
         facts[enrolment].decisions.append(
@@ -40,12 +40,14 @@ def facts_for(enrolment_ids: Iterable[int]) -> dict[int, st.Facts]:
         )
     for pk, version, outcome, supersedes, enrolment in EvidenceAssessment.objects.filter(
         enrolment_id__in=ids
-    ).values_list("id", "version_id", "outcome", "supersedes_id", "enrolment_id"):
+    ).order_by("id").values_list("id", "version_id", "outcome", "supersedes_id", "enrolment_id"):
         facts[enrolment].assessments.append(st.AssessmentRow(pk, version, outcome, supersedes))
     for pk, version, requirement, covered, supersedes, enrolment in RequirementCoverage.objects.filter(
         enrolment_id__in=ids
-    ).values_list("id", "version_id", "requirement_id", "covered", "supersedes_id", "enrolment_id"):
+    ).order_by("id").values_list("id", "version_id", "requirement_id", "covered", "supersedes_id", "enrolment_id"):
         facts[enrolment].coverage.append(st.CoverageRow(pk, version, requirement, covered, supersedes))
+    if not sign_offs:
+        return facts
     for pk, unit, signed_at, reopening, acknowledgement, enrolment in UnitSignOff.objects.filter(
         enrolment_id__in=ids
     ).values_list("id", "unit_id", "signed_at", "reopening__id", "acknowledgement__id", "enrolment_id"):
@@ -64,33 +66,11 @@ def _countersignature(decision: Decision) -> Countersignature | None:
 
 @dataclass
 class Records:
-    """One enrolment's assessment records as model rows, for pages that show them."""
+    """One enrolment's assessment records: the plain rows `status` reads, and the sign-offs as
+    model rows too (pages show who signed and when)."""
 
-    mappings: list[Mapping]
-    decisions: list[Decision]
-    assessments: list[EvidenceAssessment]
-    coverage: list[RequirementCoverage]
+    facts: st.Facts
     sign_offs: list[UnitSignOff]
-
-    @cached_property
-    def facts(self) -> st.Facts:
-        return st.Facts(
-            mappings=[st.MappingRow(m.pk, m.version_id, m.criterion_id, m.verdict, m.supersedes_id) for m in self.mappings],
-            decisions=[
-                st.DecisionRow(d.pk, d.version_id, d.criterion_id, d.outcome, d.provisional,
-                               _countersignature(d) is not None, d.supersedes_id)
-                for d in self.decisions
-            ],
-            assessments=[st.AssessmentRow(a.pk, a.version_id, a.outcome, a.supersedes_id) for a in self.assessments],
-            coverage=[
-                st.CoverageRow(c.pk, c.version_id, c.requirement_id, c.covered, c.supersedes_id) for c in self.coverage
-            ],
-            sign_offs=[
-                st.SignOffRow(s.pk, s.unit_id, s.signed_at, reopened=_reopening(s) is not None,
-                              acknowledged=_acknowledgement(s) is not None)
-                for s in self.sign_offs
-            ],
-        )
 
 
 def _reopening(sign_off: UnitSignOff):
@@ -112,20 +92,20 @@ def _acknowledgement(sign_off: UnitSignOff):
 
 
 def records_for(enrolment: Enrolment) -> Records:
-    """Five queries, whatever the number of records."""
-    return Records(
-        mappings=list(Mapping.objects.filter(enrolment=enrolment).order_by("id")),
-        decisions=list(
-            Decision.objects.filter(enrolment=enrolment).select_related("countersignature").order_by("id")
-        ),
-        assessments=list(EvidenceAssessment.objects.filter(enrolment=enrolment).order_by("id")),
-        coverage=list(RequirementCoverage.objects.filter(enrolment=enrolment).order_by("id")),
-        sign_offs=list(
-            UnitSignOff.objects.filter(enrolment=enrolment)
-            .select_related("reopening", "acknowledgement")
-            .order_by("signed_at", "id")
-        ),
+    """Five queries, whatever the number of records; only the sign-offs become model objects
+    (hundreds of decisions as models cost a page more than its SQL)."""
+    facts = facts_for([enrolment.pk], sign_offs=False)[enrolment.pk]
+    sign_offs = list(
+        UnitSignOff.objects.filter(enrolment=enrolment)
+        .select_related("reopening", "acknowledgement")
+        .order_by("signed_at", "id")
     )
+    facts.sign_offs.extend(
+        st.SignOffRow(s.pk, s.unit_id, s.signed_at, reopened=_reopening(s) is not None,
+                      acknowledged=_acknowledgement(s) is not None)
+        for s in sign_offs
+    )
+    return Records(facts=facts, sign_offs=sign_offs)
 
 
 @dataclass(frozen=True)

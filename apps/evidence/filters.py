@@ -10,9 +10,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils.text import Truncator
 
-from apps.qualifications.models import Unit
+from apps.qualifications.selectors import unit_choices
 
 from .models import Evidence, EvidenceVersion
 
@@ -55,10 +54,7 @@ class PortfolioFilter(django_filters.FilterSet):
             raise ValueError(f"A portfolio shows its current or its shared versions, not {version!r}.")
         super().__init__(data, queryset, **kwargs)
         self.version = version
-        units = Unit.objects.filter(qualification=qualification_id).order_by("position").only("id", "number", "title")
-        self.filters["unit"].extra["choices"] = [
-            (str(unit.pk), f"{unit.number} {Truncator(unit.title).chars(60)}") for unit in units
-        ]
+        self.filters["unit"].extra["choices"] = list(unit_choices(qualification_id))
 
     def filter_search(self, queryset: QuerySet[Evidence], name: str, value: str) -> QuerySet[Evidence]:
         v = self.version

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils.text import Truncator
 
 from .canonical import CANONICAL_PREFETCH
 from .engine import QualificationRules
@@ -149,7 +150,14 @@ def qualification_rules(qualification_id: int) -> QualificationRules:
     )
 
 
+@lru_cache(maxsize=64)
+def unit_choices(qualification_id: int) -> tuple[tuple[str, str], ...]:
+    """Each unit as a choice for a picker, ("id", "number title"), in order; kept like the tree."""
+    return tuple((str(ut.unit.pk), f"{ut.unit.number} {Truncator(ut.unit.title).chars(60)}") for ut in _tree(qualification_id))
+
+
 def forget_trees(**kwargs: object) -> None:
     """A catalogue row was saved or deleted (loading a specification, a test's fixture)."""
     _tree.cache_clear()
+    unit_choices.cache_clear()
     qualification_rules.cache_clear()
