@@ -10,7 +10,7 @@ a reason, referred assessments; evidence requirements ticked, units signed off, 
 and a few reopened; ~1,000,000 audit events with the codes and payloads the services write;
 notifications. The ten qualifications of `fixtures/qualifications/` are loaded with the
 catalogue's own service, learners are spread over them weighted to NCFE 600/1257/2, and
-each plan is chosen with the rules engine as `apps.learners.demo._achieving_plan` does.
+each plan is chosen with the rules engine (`plan_to_achieve`), as demo learners' plans are.
 Finally every enrolment's progress summary is written with `progress_refresh` (the pages
 read it).
 
@@ -212,21 +212,12 @@ def _load_catalogue() -> None:
 
 
 def _achieving_plan(rules, units: list, mandatory: list, order: list) -> list:
-    """As `apps.learners.demo._achieving_plan`: the mandatory units, then optional units that
-    count (in the given order) until the plan achieves the qualification."""
-    from apps.qualifications.engine import Achieved, evaluate
+    """The mandatory units, then optional units that count (in the given order) until the plan
+    achieves the qualification, as demo learners' plans are made."""
+    from apps.qualifications.engine import plan_to_achieve
 
-    chosen = list(mandatory)
-    for unit in order:
-        verdict = evaluate(rules, [Achieved(unit=u.number) for u in chosen])
-        if verdict.achieved is not False:
-            break
-        if unit in chosen:
-            continue
-        trial = evaluate(rules, [Achieved(unit=u.number) for u in [*chosen, unit]])
-        if unit.number in trial.counted_units and trial.credits > verdict.credits:
-            chosen.append(unit)
-    return chosen
+    by_number = {unit.number: unit for unit in [*mandatory, *order]}
+    return [by_number[n] for n in plan_to_achieve(rules, [u.number for u in mandatory], [u.number for u in order])]
 
 
 def _qualifications(rng: random.Random) -> dict[str, QualInfo]:

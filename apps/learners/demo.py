@@ -11,13 +11,14 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.services import user_create
 from apps.centres.models import Centre, Membership
-from apps.qualifications.engine import Achieved, evaluate
+from apps.qualifications.engine import plan_to_achieve
 from apps.qualifications.models import Qualification
 
 from .models import Enrolment, Learner
@@ -85,7 +86,7 @@ def _seed_one(spec: DemoLearner, today: date) -> None:
     if learner is None:
         learner = learner_create(
             centre=centre, actor=admin, full_name=spec.full_name, email=spec.email, date_of_birth=spec.date_of_birth,
-            uln=spec.uln, mis_reference=spec.mis_reference, base_url="http://localhost/",
+            uln=spec.uln, mis_reference=spec.mis_reference, base_url=settings.ATTEST_BASE_URL,
         ).learner
     qualification = Qualification.objects.filter(number=spec.qualification, is_current=True).first()
     if qualification is None:
@@ -113,14 +114,6 @@ def _achieving_plan(enrolment: Enrolment) -> set[int]:
     qualification = enrolment.qualification
     units = list(qualification.units.order_by("position"))
     rules = qualification.rules()
-    chosen = [p.unit for p in enrolment.planned_units.select_related("unit")]
-    for unit in units:
-        verdict = evaluate(rules, [Achieved(unit=u.number) for u in chosen])
-        if verdict.achieved is not False:
-            break
-        if unit in chosen:
-            continue
-        trial = evaluate(rules, [Achieved(unit=u.number) for u in [*chosen, unit]])
-        if unit.number in trial.counted_units and trial.credits > verdict.credits:
-            chosen.append(unit)
-    return {unit.pk for unit in chosen}
+    chosen = [p.unit.number for p in enrolment.planned_units.select_related("unit")]
+    by_number = {unit.number: unit.pk for unit in units}
+    return {by_number[number] for number in plan_to_achieve(rules, chosen, [u.number for u in units])}

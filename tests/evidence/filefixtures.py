@@ -7,6 +7,7 @@ Import with `from tests.evidence.filefixtures import *` in a test module.
 from __future__ import annotations
 
 import base64
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -107,6 +108,16 @@ def attach(stored: StoredFile, enrolment: Enrolment, author, *, submitted: bool 
     evidence.shared_version = version if submitted else None
     evidence.save(update_fields=["current", "shared_version"])
     return evidence
+
+
+class DroppedConnection(io.BytesIO):
+    """A request body whose connection drops once the bytes given have been read."""
+
+    def read(self, size: int = -1) -> bytes:
+        piece = super().read(size)
+        if not piece:
+            raise OSError("Connection reset by peer")
+        return piece
 
 
 class Tus:

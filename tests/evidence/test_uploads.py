@@ -22,7 +22,7 @@ from apps.evidence.tasks import expire_uploads
 from apps.evidence.uploads import temp_path
 from tests.evidence import samples
 from tests.evidence.filefixtures import *  # noqa: F403
-from tests.evidence.filefixtures import Tus, stored_objects, temp_files
+from tests.evidence.filefixtures import DroppedConnection, Tus, stored_objects, temp_files
 
 MiB = 1024 * 1024
 
@@ -75,16 +75,9 @@ def test_a_file_sent_in_chunks_with_an_interruption_resumes_and_arrives_whole(tu
     assert first.status_code == 204 and first["Upload-Offset"] == str(2 * MiB)
 
     # The connection drops 700 KiB into the next chunk: what arrived is kept.
-    class Drops(io.BytesIO):
-        def read(self, size=-1):
-            piece = super().read(size)
-            if not piece:
-                raise OSError("Connection reset by peer")
-            return piece
-
     arrived = 700 * 1024
     chunk = data[2 * MiB:4 * MiB]
-    tus.patch(url, 2 * MiB, chunk[:arrived], **{"wsgi.input": Drops(chunk[:arrived]), "CONTENT_LENGTH": str(len(chunk))})
+    tus.patch(url, 2 * MiB, chunk[:arrived], **{"wsgi.input": DroppedConnection(chunk[:arrived]), "CONTENT_LENGTH": str(len(chunk))})
 
     head = tus.head(url)
     assert head.status_code == 200

@@ -8,7 +8,6 @@ Two real web processes with disks of their own, alternating the chunks of one up
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from apps.evidence.models import StoredFile, Upload
 from apps.evidence.tasks import expire_uploads
 from tests.evidence import samples
 from tests.evidence.filefixtures import *  # noqa: F403
-from tests.evidence.filefixtures import Tus
+from tests.evidence.filefixtures import DroppedConnection, Tus
 from tests.evidence.scanner import *  # noqa: F403
 from tests.evidence.scanner import EICAR
 
@@ -110,17 +109,10 @@ def test_a_chunk_cut_short_keeps_what_arrived_and_the_client_resumes(s3_tus, s3_
     url = s3_tus.create("clip.mp4", len(data))["Location"]
     s3_tus.patch(url, 0, data[:2 * MiB])
 
-    class Drops(io.BytesIO):
-        def read(self, size=-1):
-            piece = super().read(size)
-            if not piece:
-                raise OSError("Connection reset by peer")
-            return piece
-
     arrived = 4 * MiB + 123  # across the end of the first part
     chunk = data[2 * MiB:10 * MiB]
     s3_tus.patch(url, 2 * MiB, chunk[:arrived],
-                 **{"wsgi.input": Drops(chunk[:arrived]), "CONTENT_LENGTH": str(len(chunk))})
+                 **{"wsgi.input": DroppedConnection(chunk[:arrived]), "CONTENT_LENGTH": str(len(chunk))})
     head = s3_tus.head(url)
     assert head.status_code == 200 and head["Upload-Offset"] == str(2 * MiB + arrived)
 

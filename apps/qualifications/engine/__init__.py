@@ -66,6 +66,7 @@ from .model import (
     UnitSpec,
     UnitsRule,
 )
+from .planning import plan_to_achieve
 
 __all__ = [
     "NOT_DETERMINABLE",
@@ -88,4 +89,5 @@ __all__ = [
     "describe_rule",
     "describe_rules",
     "evaluate",
+    "plan_to_achieve",
 ]
