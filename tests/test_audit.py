@@ -261,7 +261,7 @@ def test_submitting_and_accepting_evidence_read_as_sentences(people):
 
     assert sentences("evidence.submitted") == ["Lena Learner submitted evidence “Call log”, version 1"]
     assert sentences("assessment.evidence_accepted") == ["Asha Assessor accepted evidence “Call log”, version 1"]
-    assert sentences("assessment.decision_recorded") == ["Asha Assessor judged Unit 1, 1.1 met"]
+    assert sentences("assessment.decision_recorded") == ["Asha Assessor judged criterion 1.1 of unit 1 met"]
     accepted = describe(AuditEvent.objects.get(action="assessment.evidence_accepted"))
     assert [(d.label, d.value) for d in accepted.details] == [("Criteria judged", "1"), ("Signed as", "Asha Assessor")]
 
@@ -272,7 +272,7 @@ def test_referring_evidence_back_reads_as_a_sentence(people):
     enrolment, lena, asha = people
     accept(submitted(enrolment, lena, title="Till audit"), asha, outcome="referred", feedback="Add the totals.")
     assert sentences("assessment.evidence_referred") == [
-        "Asha Assessor referred evidence “Till audit”, version 1 back to the learner"
+        "Asha Assessor referred evidence “Till audit” (version 1) back to the learner"
     ]
 
 

@@ -91,3 +91,78 @@ def test_the_stack_holds_no_idle_database_connection(stack):
         "SELECT count(*) FROM pg_stat_activity WHERE datname = 'attest' AND state = 'idle' AND pid <> pg_backend_pid()"
     )[0][0]
     assert idle == 0
+
+
+# --- what `make run` says, and where its emails point (issue 11) -------------------------------------
+
+
+def _log(stack, until: str, timeout: float = 60) -> str:
+    """The stack's output so far, once it holds `until`."""
+    log = stack.data_dir / "stack.log"
+    stack.wait(lambda: until in log.read_text(), timeout, f"“{until}” in the output of make run")
+    return log.read_text()
+
+
+def test_make_run_says_what_it_is_doing_and_ready_only_after_a_health_check_that_passed(stack):
+    log = _log(stack, "Attest is ready at")
+    steps = [
+        "Starting the embedded PostgreSQL", "Starting the embedded Redis", "[stack] Migrating the database",
+        "[stack] Loading the qualification catalogue", "[stack] Seeding the demo",
+        f"[stack] Starting the web server on {stack.url}", "[stack] Checking ",
+        "[stack] Health check passed: database ok, redis ok, celery ok, storage ok",
+        f"Attest is ready at {stack.url}",
+    ]
+    positions = [log.find(step) for step in steps]
+    assert -1 not in positions, [step for step, at in zip(steps, positions, strict=True) if at == -1]
+    assert positions == sorted(positions), log
+    passed = next(line for line in log.splitlines() if "Health check passed" in line)
+    assert "(" not in passed  # every check ok, none still waiting
+    assert log.count("is ready at") == 1
+
+
+def test_emailed_links_point_at_the_port_the_stack_serves_on_and_open_there(drills, browser, assert_accessible):
+    import email as email_parser
+    import re
+
+    from faults import ASSESSOR
+
+    drills.learner.sign_in()
+    evidence, _ = drills.learner.add_and_submit(drills.enrolment, "Where the email leads", drills.learner_name)
+    wanted = f"/assessment/evidence/{evidence}/"
+
+    def emailed_links() -> list[str]:
+        links = []
+        for path in stack_emails(drills.stack):
+            for part in re.split(rb"\n-{79}\n", path.read_bytes()):
+                message = email_parser.message_from_bytes(part.strip())
+                for piece in message.walk():
+                    body = piece.get_payload(decode=True) or b""
+                    if wanted.encode() in body:
+                        links += re.findall(r"https?://[^\s\"<>]+", body.decode(errors="replace"))
+        return links
+
+    drills.stack.wait(lambda: bool(emailed_links()), 120, "the assessor's email about the new evidence")
+    links = emailed_links()
+    assert links and all(link.startswith(drills.stack.url) for link in links), (drills.stack.url, links)
+    assert drills.stack.url != "http://127.0.0.1:8000/"
+
+    # The assessor follows it in a browser: it opens the evidence to assess.
+    context = browser.new_context(base_url=drills.stack.url.rstrip("/"))
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(ASSESSOR)
+        page.get_by_label("Password").fill("attest-demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Welcome", exact=False).wait_for()
+        link = next(link for link in links if wanted in link)
+        response = page.goto(link)
+        assert response.status == 200
+        page.get_by_text("Where the email leads").first.wait_for()
+        assert_accessible(page)
+    finally:
+        context.close()
+
+
+def stack_emails(stack) -> list[Path]:
+    return sorted(stack.email_dir.iterdir()) if stack.email_dir.exists() else []

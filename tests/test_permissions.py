@@ -78,6 +78,7 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("audit_platform_events", "get"): capability("platform_staff"),
     ("catalogue", "get"): CATALOGUE,
     ("catalogue_search", "get"): CATALOGUE,
+    ("glossary", "get"): answers(200, anonymous=200),  # the words of the specifications: nothing of a centre
     ("qualification_detail", "get"): CATALOGUE,
     ("unit_detail", "get"): CATALOGUE,
     ("catalogue_imports", "get"): capability("admin", "other_centre_admin", "platform_staff"),

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from apps.centres.access import has, has_any, membership_for
 from apps.centres.models import Membership
 from apps.centres.roles import Cap
-from apps.learners.access import enrolment_scope, enrolments_visible, is_learner_of, is_own_learner
+from apps.learners.access import assesses, enrolment_scope, enrolments_visible, is_learner_of, is_own_learner
 from apps.learners.models import Enrolment
 
 from .models import Evidence, EvidenceFile, EvidenceVersion, PortfolioExport, StoredFile
@@ -84,6 +84,12 @@ def require_changer(actor: Any, evidence: Evidence) -> None:
 def require_portfolio_owner(actor: Any, enrolment: Enrolment) -> None:
     if not is_own_learner(membership_for(actor, enrolment.centre_id), enrolment):
         raise PermissionDenied("Only the learner changes their own portfolio.")
+
+
+def may_assess(membership: Membership | None, enrolment: Enrolment) -> bool:
+    """An assessor assigned to this learner, never the learner: the portfolio's pages lead them
+    to assess its evidence (the assessment app's `may_assess`, the same rule)."""
+    return assesses(membership, enrolment)
 
 
 def owns_portfolio(membership: Membership | None, enrolment: Enrolment) -> bool:

@@ -17,10 +17,24 @@ class FileType:
     kind: str  # StoredFile.Kind
     label: str  # with its article, for sentences: "a PNG image"
     extensions: tuple[str, ...]  # the usual one first
+    name: str = ""  # as people name it, for lists of files: "Word document", "PDF"
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", _without_article(self.label))
 
 
-def _t(content_type: str, kind: str, label: str, *extensions: str) -> FileType:
-    return FileType(content_type, kind, label, extensions)
+def _without_article(label: str) -> str:
+    """"a PNG image" -> "PNG image"; "plain text" -> "Plain text"."""
+    for article in ("a ", "an "):
+        if label.startswith(article):
+            label = label[len(article):]
+            break
+    return label[:1].upper() + label[1:]
+
+
+def _t(content_type: str, kind: str, label: str, *extensions: str, name: str = "") -> FileType:
+    return FileType(content_type, kind, label, extensions, name)
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -31,12 +45,12 @@ ODT = "application/vnd.oasis.opendocument.text"
 ALLOWED_TYPES: dict[str, FileType] = {
     t.content_type: t
     for t in (
-        _t("application/pdf", DOCUMENT, "a PDF document", "pdf"),
+        _t("application/pdf", DOCUMENT, "a PDF document", "pdf", name="PDF"),
         _t(DOCX, DOCUMENT, "a Word document", "docx"),
         _t(XLSX, DOCUMENT, "an Excel spreadsheet", "xlsx"),
         _t(PPTX, DOCUMENT, "a PowerPoint presentation", "pptx"),
         _t(ODT, DOCUMENT, "an OpenDocument text document", "odt"),
-        _t("text/plain", DOCUMENT, "plain text", "txt", "text", "csv", "md", "log"),
+        _t("text/plain", DOCUMENT, "plain text", "txt", "text", "csv", "md", "log", name="Text file"),
         _t("image/jpeg", IMAGE, "a JPEG image", "jpg", "jpeg", "jpe", "jfif"),
         _t("image/png", IMAGE, "a PNG image", "png"),
         _t("image/gif", IMAGE, "a GIF image", "gif"),
@@ -52,7 +66,7 @@ ALLOWED_TYPES: dict[str, FileType] = {
         _t("audio/3gpp", AUDIO, "a 3GP recording", "3gp", "3gpp", "m4a"),
         # Phones and cameras name QuickTime and MP4 files interchangeably; players treat them alike.
         _t("video/mp4", VIDEO, "an MP4 video", "mp4", "m4v", "mov"),
-        _t("video/quicktime", VIDEO, "a QuickTime (MOV) video", "mov", "qt", "mp4"),
+        _t("video/quicktime", VIDEO, "a QuickTime (MOV) video", "mov", "qt", "mp4", name="QuickTime video"),
         _t("video/webm", VIDEO, "a WebM video", "webm"),
         _t("video/3gpp", VIDEO, "a 3GP video", "3gp", "3gpp"),
     )
@@ -116,3 +130,19 @@ TEXT_REFUSED_BY_EXTENSION = {
 }
 # Allowed types that are ZIP packages: checked for what they would expand to.
 ZIP_PACKAGES = {DOCX, XLSX, PPTX, ODT}
+
+
+# What a file of a type we do not (or no longer) keep is called, by the first part of its type.
+KIND_NAMES = {"image": "Image", "audio": "Audio recording", "video": "Video", "text": "Text file"}
+
+
+def type_name(content_type: str) -> str:
+    """A file's type as people name it ("Word document", "PDF", "JPEG image", "MP4 video"),
+    never the technical name (`application/vnd.openxmlformats-…`). Any text in, a name out."""
+    content_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if content_type in ALLOWED_TYPES:
+        return ALLOWED_TYPES[content_type].name
+    refused = {key.lower(): label for key, label in REFUSED_VARIANTS.items()}
+    if content_type in refused:
+        return _without_article(refused[content_type])
+    return KIND_NAMES.get(content_type.split("/", 1)[0], "File")

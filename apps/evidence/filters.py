@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.qualifications.selectors import unit_choices
 
@@ -44,6 +44,14 @@ class PortfolioFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": "There is no such status: choose one from the list."},
     )
 
+    feedback = django_filters.ChoiceFilter(
+        label="Feedback",
+        choices=[("unread", "Not read yet")],
+        empty_label="Any",
+        method="filter_feedback",
+        error_messages={"invalid_choice": "Choose “Not read yet” or “Any”."},
+    )
+
     class Meta:
         model = Evidence
         fields: list[str] = []
@@ -55,6 +63,9 @@ class PortfolioFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         self.version = version
         self.filters["unit"].extra["choices"] = list(unit_choices(qualification_id))
+        if version != "current":
+            # Whether feedback has been read is the learner's own business.
+            del self.filters["feedback"]
 
     def filter_search(self, queryset: QuerySet[Evidence], name: str, value: str) -> QuerySet[Evidence]:
         v = self.version
@@ -72,3 +83,12 @@ class PortfolioFilter(django_filters.FilterSet):
 
     def filter_method(self, queryset: QuerySet[Evidence], name: str, value: str) -> QuerySet[Evidence]:
         return queryset.filter(**{f"{self.version}__method": value})
+
+    def filter_feedback(self, queryset: QuerySet[Evidence], name: str, value: str) -> QuerySet[Evidence]:
+        # The assessment app keeps the assessments (`EvidenceVersion.assessments`) and whether
+        # the learner has read them (`read`); only the names of the relations are used here.
+        unread = EvidenceVersion.objects.filter(
+            evidence=OuterRef("pk"), assessments__superseded_by__isnull=True, assessments__read__isnull=True,
+            assessments__isnull=False,
+        )
+        return queryset.filter(Exists(unread))

@@ -16,12 +16,12 @@ from apps.core.lists import list_page
 from apps.learners.access import enrolment_get
 from apps.learners.models import Enrolment
 from apps.learners.selectors import own_enrolments
-from apps.qualifications.selectors import qualification_tree
 
 from . import access, exports, services, storage
 from .filters import PortfolioFilter
 from .forms import EvidenceForm, SubmitForm
 from .models import Evidence, EvidenceFile
+from .picker import criteria_picker
 from .signals import evidence_opened_by_learner
 from .upload_views import limit_plain_uploads
 
@@ -64,6 +64,8 @@ def portfolio(request: HttpRequest, enrolment: int) -> HttpResponse:
             "page": page,
             "is_owner": is_owner,
             "can_export": access.may_export(request.membership, enrolment_obj),
+            # Staff read each piece's assessment there; its assessors assess what is waiting.
+            "can_assess": access.may_assess(request.membership, enrolment_obj),
             "form": filters.form,
             "filtering": filters.form.has_changed(),
             "query": listed.query,
@@ -136,9 +138,14 @@ def _evidence_form_page(request, *, enrolment: Enrolment, evidence: Evidence | N
         request,
         "evidence/evidence_form.html",
         {
-            "form": form, "enrolment": enrolment, "evidence": evidence, "units": qualification_tree(enrolment.qualification_id),
+            "form": form, "enrolment": enrolment, "evidence": evidence, "picker": criteria_picker(enrolment=enrolment, selected=selected, query=request.GET),
             "about_fields": [form[name] for name in ("title", "evidence_date", "method", "context", "description", "text")],
             "selected": selected, "chosen_files": chosen_files, "show_confirm": form.needs_confirmation,
+            # Referred back (or being changed since): the assessor's feedback stays beside the form.
+            "revising": evidence is not None and (
+                evidence.status == Evidence.Status.REFERRED
+                or (evidence.status == Evidence.Status.DRAFT and evidence.shared_version_id is not None)
+            ),
         },
     )
 
@@ -204,6 +211,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_owner": is_owner,
             "may_change": access.may_change(membership, evidence),
             "learners_own": access.learners_own(evidence),
+            "can_assess": access.may_assess(membership, evidence.enrolment),
             # The learner is changing a referred or withdrawn piece: others see what was submitted.
             "being_revised": not is_owner and shown.pk != evidence.current_id,
         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.assessment.models import EvidenceAssessment
@@ -22,7 +22,8 @@ class EnrolmentSummary:
     drafts: int = 0
     submitted: int = 0
     referred: int = 0
-    unread_feedback: int = 0
+    unread_feedback: int = 0  # pieces of evidence with feedback not read yet
+    unread_evidence_id: int | None = None  # the piece, when there is one
     chosen_optional: int = 0
 
 
@@ -30,7 +31,7 @@ def learner_summaries(*, membership: Membership | None) -> list[EnrolmentSummary
     """The signed-in learner's own active enrolments with unit progress (a fixed number of queries)."""
     unread = EvidenceAssessment.objects.filter(
         enrolment=OuterRef("pk"), superseded_by__isnull=True, read__isnull=True
-    ).values("enrolment").annotate(n=Count("pk")).values("n")
+    ).values("enrolment")
     enrolments = list(
         own_enrolments(membership)
         .filter(status=Enrolment.Status.ACTIVE)
@@ -40,14 +41,16 @@ def learner_summaries(*, membership: Membership | None) -> list[EnrolmentSummary
             submitted=Count("evidence", filter=Q(evidence__status=Evidence.Status.SUBMITTED), distinct=True),
             referred=Count("evidence", filter=Q(evidence__status=Evidence.Status.REFERRED), distinct=True),
             chosen=Count("planned_units", filter=Q(planned_units__source=PlannedUnit.Source.CHOSEN), distinct=True),
-            unread=Subquery(unread),
+            unread=Subquery(unread.annotate(n=Count("version__evidence", distinct=True)).values("n")),
+            unread_first=Subquery(unread.annotate(first=Min("version__evidence")).values("first")),
         )
     )
     progress = enrolment_progress_many(enrolments)
     return [
         EnrolmentSummary(
             enrolment=e, progress=progress[e.pk], drafts=e.drafts, submitted=e.submitted, referred=e.referred,
-            unread_feedback=e.unread or 0, chosen_optional=e.chosen,
+            unread_feedback=e.unread or 0, unread_evidence_id=e.unread_first if e.unread == 1 else None,
+            chosen_optional=e.chosen,
         )
         for e in enrolments
     ]

@@ -18,7 +18,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 
 from apps.core.signatures import same_name
@@ -333,7 +333,10 @@ def analyse(*, centre, rows: Iterable[dict], today: date) -> list[RowCheck]:
     _check_within_file(checks)
 
     numbers = {c.qualification_number for c in checks if c.qualification_number}
-    qualifications = {q.number: q for q in Qualification.objects.filter(is_current=True, number__in=numbers)}
+    qualifications = {
+        q.number: q
+        for q in Qualification.objects.filter(is_current=True, number__in=numbers).annotate(unit_count=Count("units"))
+    }
     emails = {c.email for c in checks if c.email}
     ulns = {c.uln for c in checks if c.uln}
     existing = list(
@@ -353,7 +356,7 @@ def analyse(*, centre, rows: Iterable[dict], today: date) -> list[RowCheck]:
             if qualification is None:
                 check.problems.append(f"Qualification {check.qualification_number} is not in the catalogue.")
             else:
-                reason = qualification_closed_reason(qualification, today)
+                reason = qualification_closed_reason(qualification, today, unit_count=qualification.unit_count)
                 if reason:
                     check.problems.append(reason)
                 check.qualification = qualification

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 
 from apps.centres.models import Centre
 from apps.core.validators import date_from_1900, visible_name
@@ -50,7 +51,13 @@ class StaffMultipleChoice(forms.ModelMultipleChoiceField):
 
 class QualificationChoice(forms.ModelChoiceField):
     def label_from_instance(self, qualification: Qualification) -> str:
-        closed = " (no new enrolments)" if qualification_closed_reason(qualification, self.today) else ""
+        units = qualification.unit_count  # annotated by the queryset below
+        if units == 0:
+            closed = " (no units: cannot be enrolled on)"
+        elif qualification_closed_reason(qualification, self.today, unit_count=units):
+            closed = " (no new enrolments)"
+        else:
+            closed = ""
         return f"{qualification.number} {qualification.title.strip()} · {qualification.awarding_organisation}{closed}"
 
 
@@ -99,7 +106,8 @@ class EnrolmentDetailsForm(forms.Form):
 class EnrolmentCreateForm(EnrolmentDetailsForm):
     qualification = QualificationChoice(
         label="Qualification",
-        queryset=Qualification.objects.filter(is_current=True).order_by("number"),
+        # How many units each has: one with none cannot be enrolled on (learners/rules.py).
+        queryset=Qualification.objects.filter(is_current=True).annotate(unit_count=Count("units")).order_by("number"),
         empty_label="Choose a qualification",
     )
 

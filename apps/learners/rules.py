@@ -21,11 +21,19 @@ def qualification_name(qualification: Qualification) -> str:
     return f"{qualification.number} {qualification.title.strip()}"
 
 
-def qualification_closed_reason(qualification: Qualification, today: date) -> str | None:
-    """Why this qualification takes no new enrolments today, or None when it does."""
+def qualification_closed_reason(qualification: Qualification, today: date, *, unit_count: int) -> str | None:
+    """Why this qualification takes no new enrolments today, or None when it does.
+    `unit_count` is how many units the catalogue holds for this version: with none there is
+    nothing to plan, assess or sign off (a specification that lists no units)."""
     name = qualification_name(qualification)
     if not qualification.is_current:
         return f"{name} (version {qualification.version}) has been replaced by a newer version: enrol on the current one."
+    if unit_count == 0:
+        return (
+            f"{name} cannot be chosen for enrolment: its specification lists no units, so there would be "
+            "nothing to plan, assess or sign off. Choose another qualification, or ask platform staff to "
+            "import a specification that lists its units."
+        )
     if qualification.operational_start is not None and qualification.operational_start > today:
         return f"{name} opens for registrations on {long_date(qualification.operational_start)}: it takes no enrolments before then."
     ended = [

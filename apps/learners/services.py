@@ -289,7 +289,8 @@ def enrolment_create(
     access.require_manager(actor, learner.centre_id)
     today = today or timezone.localdate()
     assessors = list(assessors)
-    reason = qualification_closed_reason(qualification, today)
+    unit_count = Unit.objects.filter(qualification=qualification).count()
+    reason = qualification_closed_reason(qualification, today, unit_count=unit_count)
     if reason:
         raise ValidationError({"qualification": reason})
     _check_dates(start_date, planned_end_date)

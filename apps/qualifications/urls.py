@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.qualification_list, name="catalogue"),
     path("search/", views.search, name="catalogue_search"),
+    path("glossary/", views.glossary_page, name="glossary"),
     path("imports/", views.import_list, name="catalogue_imports"),
     path("imports/<int:pk>/", views.import_detail, name="catalogue_import"),
     path("imports/<int:pk>/request/", views.import_request, name="catalogue_import_request"),

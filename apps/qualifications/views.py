@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, spec_imports
+from . import access, glossary, selectors, spec_imports
 from .engine import describe_rules
 from .forms import SpecImportRequestForm, SpecUploadForm
 from .models import AssessmentCriterion, Qualification, Unit
@@ -75,6 +75,7 @@ def qualification_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "rule_lines": describe_rules(rules) if qualification.rules_in_source else [],
             "groups": groups,
             "ungrouped": ungrouped,
+            "has_units": bool(units),  # none: it cannot be enrolled on (learners/rules.py)
             "barred": barred,
             "shared_urns": rules.shared_urns(),
             "versions": selectors.qualification_versions(number=qualification.number).only(
@@ -116,6 +117,12 @@ def search(request: HttpRequest) -> HttpResponse:
         "qualifications/search.html",
         {"q": q, "page": page, "hits": hits, "query": f"q={q}" if q else ""},
     )
+
+
+def glossary_page(request: HttpRequest) -> HttpResponse:
+    """The specifications' words in plain language: for everyone, signed in or not (it names
+    nothing of any centre), and linked from the pages that use the words."""
+    return render(request, "qualifications/glossary.html", {"terms": glossary.alphabetical()})
 
 
 # --- specification uploads ---------------------------------------------------------

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
 from apps.evidence.models import StoredFile
+from apps.evidence.picker import criteria_picker
 from apps.evidence.storage import store_upload
 from apps.evidence.upload_views import limit_plain_uploads
 from apps.learners.access import is_learner_of
 from apps.learners.models import Enrolment
-from apps.qualifications.selectors import qualification_tree
 
 from . import access, selectors, services
 from .forms import (
@@ -89,8 +89,8 @@ def _record_page(
         request,
         template,
         {
-            "form": form, "enrolment": enrolment, "units": qualification_tree(enrolment.qualification_id),
-            "selected": form.selected_criteria(), **extra,
+            "form": form, "enrolment": enrolment,
+            "picker": criteria_picker(enrolment=enrolment, selected=form.selected_criteria(), query=request.GET), **extra,
         },
     )
 
@@ -130,8 +130,8 @@ def questioning_new(request: HttpRequest, enrolment: int) -> HttpResponse:
             request, "records/questioning_form.html",
             {
                 "form": QuestioningForm(initial=data.dict(), enrolment=enrolment_obj), "pairs": pairs,
-                "enrolment": enrolment_obj, "units": qualification_tree(enrolment_obj.qualification_id),
-                "selected": set(data.getlist("criteria")), "added": True,
+                "enrolment": enrolment_obj, "added": True,
+                "picker": criteria_picker(enrolment=enrolment_obj, selected=data.getlist("criteria"), query=request.GET),
             },
         )
 

@@ -203,8 +203,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Where emailed links point (notifications sent by Celery have no request to ask).
-ATTEST_BASE_URL = env("ATTEST_BASE_URL", default="http://127.0.0.1:8000")
+# Where emailed links point (notifications sent by Celery have no request to ask): the public
+# address where set; else where `make run` serves, on PORT (runstack passes its --port on to
+# the web server and workers as PORT). Production's default is in production.py.
+ATTEST_BASE_URL = (env("ATTEST_BASE_URL", default="") or f"http://127.0.0.1:{env('PORT', default='') or 8000}").rstrip("/")
 # Virus scanning of uploads by ClamAV's clamd, where one of these says where it listens (a Unix
 # socket, or host and port); with neither, uploads are accepted unscanned (apps/core/clamd.py).
 ATTEST_MAX_UPLOAD_BYTES = env.int("ATTEST_MAX_UPLOAD_BYTES", default=2 * 1024**3)

@@ -12,6 +12,17 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# The public address emailed links point to: ATTEST_BASE_URL, else https:// and the first of
+# ALLOWED_HOSTS (never the development default of 127.0.0.1).
+ATTEST_BASE_URL = env("ATTEST_BASE_URL", default="").rstrip("/")
+if not ATTEST_BASE_URL:
+    _host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.lstrip(".") and "*" not in host), "")
+    if not _host:
+        raise ImproperlyConfigured(
+            "ATTEST_BASE_URL must be set in production (the public address emailed links point to, e.g. "
+            "https://attest.example.ac.uk) where ALLOWED_HOSTS names no host"
+        )
+    ATTEST_BASE_URL = f"https://{_host}"
 
 # DATABASE_URL is the app's role (rows only); DATABASE_OWNER_URL, where set, the tables' owner
 # that `manage.py migrate` runs as.

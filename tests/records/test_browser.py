@@ -57,10 +57,16 @@ def wait_for_mail(count: int, timeout: float = 20) -> list:
 
 
 def tick(page, criterion) -> None:
-    """Open the criterion's unit and tick it, as a person would."""
+    """Tick the criterion as a person would: open its unit, or, when the unit is not among the
+    planned ones, find it by number with the picker's search (which opens it)."""
     box = page.locator(f"#crit-{criterion.pk}")
     if not box.is_visible():
-        page.get_by_text(f"Unit {criterion.unit.number}: {criterion.unit.title}", exact=True).click()
+        unit = page.locator(f"details.picker-unit[data-unit='{criterion.unit.number}']")
+        if unit.is_visible():
+            unit.locator("summary").click()
+        else:
+            page.get_by_label("Find a unit or criterion").fill(criterion.unit.number)
+    expect(box).to_be_visible()
     box.check()
 
 
