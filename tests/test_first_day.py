@@ -48,8 +48,9 @@ def test_in_production_emailed_links_point_at_the_public_address():
     )
     # Unset: the site's own host name, over HTTPS, never the development address.
     assert _base_url(PRODUCTION_ENV | {"ATTEST_BASE_URL": "", "PORT": "9000"}) == "https://attest.example"
-    refused = manage("check", env=PRODUCTION_ENV | {"ATTEST_BASE_URL": "", "ALLOWED_HOSTS": "*"})
-    assert refused.returncode != 0 and "ATTEST_BASE_URL must be set in production" in refused.stderr
+    for patterns in ("*", ".college.example"):  # no one host named: refused, not guessed
+        refused = manage("check", env=PRODUCTION_ENV | {"ATTEST_BASE_URL": "", "ALLOWED_HOSTS": patterns})
+        assert refused.returncode != 0 and "ATTEST_BASE_URL must be set in production" in refused.stderr
 
 
 # --- make run: "ready" only after a health check that passed -----------------------------------
@@ -163,3 +164,14 @@ def test_the_csv_import_names_the_row_with_a_qualification_with_no_units(no_unit
     [check] = csv_import.analyse(centre=admin_membership.centre, rows=[{"line": 2, "values": row}], today=TODAY)
     assert not check.ok
     assert any("lists no units" in problem for problem in check.problems)
+
+
+def test_the_enrolment_form_sent_with_it_anyway_says_why_and_enrols_nobody(client, no_units, admin_membership):
+    learner = Learner.objects.create(centre=admin_membership.centre, full_name="Nia Newcomer", email="nia@example.test")
+    client.force_login(admin_membership.user)
+    page = client.get(f"/learners/{learner.pk}/enrol/").content.decode()
+    assert f'value="{no_units.pk}" disabled' in page  # listed, but not to be chosen
+    answer = client.post(f"/learners/{learner.pk}/enrol/", {
+        "qualification": no_units.pk, "start_date": "2025-09-01", "planned_end_date": "2026-07-31"})
+    assert answer.status_code == 200 and "lists no units" in answer.content.decode()
+    assert not Enrolment.objects.exists()

@@ -142,9 +142,11 @@ def _evidence_form_page(request, *, enrolment: Enrolment, evidence: Evidence | N
             "about_fields": [form[name] for name in ("title", "evidence_date", "method", "context", "description", "text")],
             "selected": selected, "chosen_files": chosen_files, "show_confirm": form.needs_confirmation,
             # Referred back (or being changed since): the assessor's feedback stays beside the form.
+            # A piece withdrawn before anyone assessed it has no feedback to show.
             "revising": evidence is not None and (
                 evidence.status == Evidence.Status.REFERRED
-                or (evidence.status == Evidence.Status.DRAFT and evidence.shared_version_id is not None)
+                or (evidence.status == Evidence.Status.DRAFT and evidence.shared_version is not None
+                    and evidence.shared_version.withdrawn_at is None)
             ),
         },
     )

@@ -49,7 +49,19 @@ class StaffMultipleChoice(forms.ModelMultipleChoiceField):
         return f"{user.full_name or user.email} ({user.email})"
 
 
+class QualificationSelect(forms.Select):
+    """A qualification with no units is listed, so people see it exists, but cannot be chosen."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if getattr(getattr(value, "instance", None), "unit_count", None) == 0:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class QualificationChoice(forms.ModelChoiceField):
+    widget = QualificationSelect
+
     def label_from_instance(self, qualification: Qualification) -> str:
         units = qualification.unit_count  # annotated by the queryset below
         if units == 0:

@@ -16,7 +16,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # ALLOWED_HOSTS (never the development default of 127.0.0.1).
 ATTEST_BASE_URL = env("ATTEST_BASE_URL", default="").rstrip("/")
 if not ATTEST_BASE_URL:
-    _host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.lstrip(".") and "*" not in host), "")
+    # A pattern (".college.ac.uk", "*") names no one host: ATTEST_BASE_URL must then say which.
+    _host = next((host for host in ALLOWED_HOSTS if host and not host.startswith(".") and "*" not in host), "")
     if not _host:
         raise ImproperlyConfigured(
             "ATTEST_BASE_URL must be set in production (the public address emailed links point to, e.g. "

@@ -124,10 +124,13 @@ def kind_of_address(url: str) -> str:
     return re.sub(r"/[A-Za-z0-9_:-]{20,}(?=/|$)", "/<token>", path)
 
 
-def crawl(page, origin: str, measured: set[str], limit: int = PAGES_PER_PERSON):
-    """Yield each page reached by following links from home, breadth first, once per kind
-    (and once for everybody where the page is the same for all)."""
-    queue, seen = ["/"], {"/"} | {kind for kind in measured if SHARED.match(kind)}
+def crawl(page, origin: str, measured: set[str], left: list[str], also: tuple[str, ...] = (),
+          limit: int = PAGES_PER_PERSON):
+    """Yield each page reached by following links from home (and the addresses `also` names:
+    pages a query makes larger), breadth first, once per kind (and once for everybody where
+    the page is the same for all). What the limit left unvisited goes into `left`."""
+    queue = ["/", *also]
+    seen = {"/", *map(kind_of_address, also)} | {kind for kind in measured if SHARED.match(kind)}
     visited = 0
     while queue and visited < limit:
         url = queue.pop(0)
@@ -145,14 +148,20 @@ def crawl(page, origin: str, measured: set[str], limit: int = PAGES_PER_PERSON):
             if kind not in seen:
                 seen.add(kind)
                 queue.append(href[len(origin):] or "/")
+    left.extend(queue)
 
 
 def test_every_page_every_role_reaches_fits_a_360_pixel_phone_and_passes_axe(browser, demo, assert_accessible):
     started, measured = time.monotonic(), set()
-    too_wide, inaccessible, broken, apart, pages = [], [], [], [], 0
+    too_wide, inaccessible, broken, apart, left, pages = [], [], [], [], [], 0
+    lena = Enrolment.objects.get(learner__user__email="learner@demo.test").pk
+    # The largest forms of two pages a query changes: the criteria picker with every unit's
+    # criteria (713 for NCFE), and the portfolio filtered to feedback not read yet.
+    also = {"learner": (f"/portfolio/enrolments/{lena}/evidence/new/?units=all",
+                        f"/portfolio/enrolments/{lena}/?feedback=unread")}
     for who, email in PEOPLE.items():
         context, page = phone(browser, demo, email)
-        for url, status in crawl(page, demo.url, measured):
+        for url, status in crawl(page, demo.url, measured, left, also.get(who, ())):
             pages += 1
             if status >= 400:
                 broken.append(f"{who}: {url} answered {status}")
@@ -172,6 +181,7 @@ def test_every_page_every_role_reaches_fits_a_360_pixel_phone_and_passes_axe(bro
     for line in too_wide + broken + apart:
         print(line)
     assert pages > 60, "the crawl reached the pages of every role"
+    assert not left, f"the crawl stopped at {PAGES_PER_PERSON} pages a person before measuring: {left}"
     problems = [f"{len(too_wide)} pages wider than {PHONE['width']} px:", *too_wide, *broken,
                 f"{len(inaccessible)} pages with axe violations:", *inaccessible,
                 f"{len(apart)} checkboxes or radios and labels that are not one target of 24×24 px:", *apart]

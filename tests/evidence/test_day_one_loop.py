@@ -66,3 +66,19 @@ def test_the_home_counts_pieces_with_unread_feedback_and_names_the_one(referred)
     feedback_mark_read(evidence=first, actor=learner.user)
     [summary] = learner_summaries(membership=learner)
     assert summary.unread_feedback == 1 and summary.unread_evidence_id == second.pk
+
+
+def test_changing_a_referred_piece_shows_its_feedback_and_a_withdrawn_one_does_not(client, referred):
+    from apps.evidence.services import evidence_withdraw
+
+    enrolment, learner, *_ = referred
+    waiting = enrolment.evidence.get(current__title="Waiting piece")
+    evidence_withdraw(evidence=waiting, actor=learner.user)
+    first = enrolment.evidence.get(current__title="First piece")
+    client.force_login(learner.user)
+    for piece in (first, waiting):  # each changed since: a draft whose last submitted version is shared
+        evidence_update(evidence=piece, actor=learner.user, content=content(title=piece.current.title, text="Changed."))
+    page = client.get(f"/portfolio/evidence/{first.pk}/edit/").content.decode()
+    assert "Change and resubmit" in page and "Say more." in page
+    page = client.get(f"/portfolio/evidence/{waiting.pk}/edit/").content.decode()
+    assert "Change and resubmit" not in page and "Your assessor&#x27;s feedback" not in page and "Change “Waiting piece”" in page
