@@ -6,22 +6,14 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from bench.generate import PASSWORD
 from bench.load import Person, run
+from tests.evidence.servers import gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 # ATTEST_LOAD_PEOPLE sends fewer (or more) people in the same proportions, to find how many one
 # machine serves within the goal (docs/scaling.md).
 PEOPLE = int(os.environ.get("ATTEST_LOAD_PEOPLE", "100"))
@@ -80,51 +72,18 @@ def _people(centre_id: int) -> list[Person]:
     return people
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(college):
-    """gunicorn on the benchmark's database, as production runs it (workers × threads)."""
-    db = settings.DATABASES["default"]
-    port = _free_port()
-    host = db["HOST"]
-    url = f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}" if host.startswith("/") else (
-        f"postgresql://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT']}/{db['NAME']}")
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": url,
-        "REDIS_URL": settings.REDIS_URL,
-        "DATABASE_POOL_SIZE": "4",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    env.pop("DATABASE_OWNER_URL", None)
+def server(college, tmp_path_factory):
+    """gunicorn on the benchmark's database, as production runs it (workers × threads, a pool
+    of connections in each)."""
     # One process per core: more only take turns on the same cores (measured: 4 on 2 cores
     # doubled the p95 of 2).
-    workers = os.environ.get("ATTEST_LOAD_WORKERS", str(os.cpu_count() or 2))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
-         "--threads", "4", "--worker-class", "gthread", "--timeout", "60",
-         # as docker-compose.yml: connections outlive the 1-3 s between clicks, so none is reset
-         # by the server closing it just as the next request is sent
-         "--keep-alive", "75", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    try:
-        yield f"http://127.0.0.1:{port}/", workers
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    workers = int(os.environ.get("ATTEST_LOAD_WORKERS", str(os.cpu_count() or 2)))
+    # As docker-compose.yml: connections outlive the 1-3 s between clicks, so none is reset by
+    # the server closing it just as the next request is sent.
+    with gunicorn(tmp_path_factory.mktemp("load"), env={"DATABASE_POOL_SIZE": "4"},
+                  workers=workers, threads=4, keep_alive=75) as node:
+        yield node.url + "/", workers
 
 
 @pytest.mark.django_db  # without it pytest-django would set up no test database at all

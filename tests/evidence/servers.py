@@ -41,9 +41,10 @@ class Server:
 
 @contextmanager
 def gunicorn(folder: Path, *, settings: str = "", env: dict[str, str] | None = None,
-             threads: int = 1) -> Iterator[Server]:
-    """One gunicorn worker serving Attest with the test's database and `settings` added (with
-    `threads`, a threaded worker, as docker-compose.yml runs it)."""
+             workers: int = 1, threads: int = 1, keep_alive: int | None = None) -> Iterator[Server]:
+    """gunicorn serving Attest with the test's database and `settings` added: `workers`
+    processes (with `threads`, threaded workers, as docker-compose.yml runs them), keeping idle
+    connections `keep_alive` seconds (gunicorn's default where None)."""
     folder.mkdir(parents=True, exist_ok=True)
     module = f"node_settings_{os.getpid()}_{abs(hash(folder)) % 10**8}"
     (folder / f"{module}.py").write_text(
@@ -54,8 +55,9 @@ def gunicorn(folder: Path, *, settings: str = "", env: dict[str, str] | None = N
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment |= {"DJANGO_SETTINGS_MODULE": module, "PYTHONPATH": f"{folder}:{ROOT}"} | (env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", str(threads), "--timeout", "300", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--timeout", "300", "--log-level", "warning",
+         *(["--keep-alive", str(keep_alive)] if keep_alive is not None else [])],
         cwd=ROOT, env=environment, start_new_session=True,
     )
     server = Server(url=f"http://127.0.0.1:{port}", process=process)
