@@ -224,6 +224,20 @@ def test_a_form_with_too_many_fields_gets_a_page_saying_so(client, db, world, se
     assert _signed_in_layout(page, users["admin"])
 
 
+def test_a_form_with_too_many_files_gets_a_page_saying_so(client, db, world, settings):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    users, objects = world
+    client.force_login(users["admin"])
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = {f"f{i}": SimpleUploadedFile(f"note{i}.txt", b"x") for i in range(4)}
+    response = client.post(url_for("learner_create", objects["home"]), files)
+    assert response.status_code == 413
+    page = html.unescape(response.content.decode())
+    assert "Too many files at once" in page and "more than 3 files" in page and "smaller batches" in page
+    assert _signed_in_layout(page, users["admin"])
+
+
 def test_any_other_request_django_refuses_gets_a_page_not_a_bare_bad_request(client, db):
     response = client.get("/", HTTP_HOST="attest.evil.example")  # not one of ALLOWED_HOSTS
     assert response.status_code == 400

@@ -39,34 +39,32 @@ def nul_refused(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Django's refusals of too many parts in one request: what was counted, its limit, and the page's words.
+TOO_MANY = {
+    TooManyFieldsSent: ("fields", "DATA_UPLOAD_MAX_NUMBER_FIELDS", "Too many fields",
+                        "The form had too many fields to accept",
+                        "Go back and send it in smaller parts: for example, fewer criteria or rows at a time."),
+    TooManyFilesSent: ("files", "DATA_UPLOAD_MAX_NUMBER_FILES", "Too many files", "Too many files at once",
+                       "Go back and add the files in smaller batches."),
+}
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler400: Django's refusals of a malformed or oversized request, in words."""
     if isinstance(exception, RequestDataTooBig):
         return too_big(request)
-    if isinstance(exception, TooManyFieldsSent):
-        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        return _page(
-            request, "413.html", status=413, title="Too many fields",
-            heading="The form had too many fields to accept",
-            paragraphs=[
-                f"What you sent had more than {limit:,} fields, the most Attest accepts in one go, so nothing "
-                "was saved.",
-                "Go back and send it in smaller parts: for example, fewer criteria or rows at a time.",
-                BACK_HINT,
-            ],
-        )
-    if isinstance(exception, TooManyFilesSent):
-        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-        return _page(
-            request, "413.html", status=413, title="Too many files",
-            heading="Too many files at once",
-            paragraphs=[
-                f"What you sent had more than {limit:,} files, the most Attest accepts in one go, so nothing "
-                "was saved.",
-                "Go back and add the files in smaller batches.",
-                BACK_HINT,
-            ],
-        )
+    for refusal, (noun, setting, title, heading, advice) in TOO_MANY.items():
+        if isinstance(exception, refusal):
+            limit = getattr(settings, setting)
+            return _page(
+                request, "413.html", status=413, title=title, heading=heading,
+                paragraphs=[
+                    f"What you sent had more than {limit:,} {noun}, the most Attest accepts in one go, so "
+                    "nothing was saved.",
+                    advice,
+                    BACK_HINT,
+                ],
+            )
     return _page(
         request, "400.html", status=400, title="Request not understood",
         heading="Attest could not understand that request",
