@@ -19,10 +19,12 @@ run: $(STAMP)
 	$(BIN)/python manage.py runstack
 
 # Lint first: ruff, and the layers of docs/architecture.md (lint-imports reads pyproject.toml).
+# The suite runs in two processes (pytest-xdist), each with its own test database and Celery queue.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -p no:cacheprovider -s $(PYTEST_ARGS)

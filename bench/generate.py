@@ -425,7 +425,7 @@ class Generator:
                     r.get("learner", False), r.get("assessor", False), r.get("trainee", False), r.get("iqa", False),
                     r.get("admin", False), r.get("eqa", False),
                     (self.now + timedelta(days=60)).date() if r.get("eqa") else None,
-                    self.centre, p.user_id, True, joined,
+                    self.centre, p.user_id, True, joined, False,
                 ))
                 if kind == "learner":
                     continue  # learners' invitations come with their learner records
@@ -439,7 +439,7 @@ class Generator:
         self.counts["memberships"] = _copy(
             "centres_membership",
             ["is_learner", "is_assessor", "is_trainee_assessor", "is_iqa", "is_admin", "is_eqa", "eqa_expires_on",
-             "centre_id", "user_id", "is_active", "created_at"],
+             "centre_id", "user_id", "is_active", "created_at", "is_lead_iqa"],
             memberships,
         )
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("files/", include("apps.evidence.urls")),
     path("assessment/", include("apps.assessment.urls")),
     path("records/", include("apps.records.urls")),
+    path("iqa/", include("apps.iqa.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -21,34 +21,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.worlds import build_world
-
-LOGIN = "sign in"  # a 302 to the sign-in page
-PEOPLE = [
-    "anonymous", "learner", "other_learner", "assessor", "trainee", "other_assessor", "iqa", "admin", "eqa",
-    "expired_eqa", "deactivated", "other_centre_admin", "other_centre_learner", "platform_staff",
-]
-# Who has the home centre's enrolment in scope; everyone else signed in is outside it.
-IN_SCOPE = {"learner", "assessor", "trainee", "iqa", "admin", "eqa"}
-OUTSIDE = set(PEOPLE) - IN_SCOPE - {"anonymous"}
-
-
-def answers(rest: int, *, anonymous: int | str = LOGIN, **by_person: int) -> dict[str, int | str]:
-    unknown = set(by_person) - set(PEOPLE)
-    assert not unknown, unknown
-    return {p: by_person.get(p, rest) for p in PEOPLE if p != "anonymous"} | {"anonymous": anonymous}
-
-
-def scoped(allowed: dict[str, int], *, in_scope: int = 403, anonymous: int | str = LOGIN) -> dict[str, int | str]:
-    """An object in the home centre: those allowed get their answer, others in scope 403, outside 404."""
-    table = {p: (in_scope if p in IN_SCOPE else 404) for p in PEOPLE if p != "anonymous"}
-    return table | allowed | {"anonymous": anonymous}
-
-
-def capability(*holders: str, ok: int = 200) -> dict[str, int | str]:
-    """A page about no particular object: those whose role allows it, 403 for everyone else."""
-    return answers(403, **{p: ok for p in holders})
-
+from tests.permission_answers import IN_SCOPE, LOGIN, PEOPLE, answers, capability, scoped
+from tests.worlds import build_world, extensions
 
 READERS = {p: 200 for p in IN_SCOPE}
 STAFF_READERS = {p: 200 for p in IN_SCOPE - {"learner"}}
@@ -167,6 +141,10 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("records_witness_respond", "post"): answers(200, anonymous=200),
     ("records_witness_thanks", "get"): answers(200, anonymous=200),
 }
+# Apps with many pages keep their rows beside their tests (see `extensions` in tests/worlds.py).
+for extension in extensions():
+    TABLE |= extension.ROWS
+
 # /healthz answers whoever asks, 200 or 503 by what is up; never a sign-in page or a refusal.
 UNCLASSIFIED_ON_PURPOSE = {"healthz"}
 # allauth's own pages: public or for any signed-in person; none is centre-scoped.
@@ -213,6 +191,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def url_for(name: str, o: dict) -> str:
+    for extension in extensions():
+        if (found := extension.args(name, o)) is not None:
+            return reverse(name, args=found)
     e, evidence = o["enrolment"].pk, o["evidence"].pk
     args = {
         "qualification_detail": ["600-0000-1"],

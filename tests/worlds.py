@@ -3,8 +3,12 @@ it, and the admin and tenancy tests need a row of every kind."""
 
 from __future__ import annotations
 
+import importlib
 import io
+import pkgutil
 from datetime import timedelta
+from pathlib import Path
+from types import ModuleType
 
 from django.utils import timezone
 
@@ -111,4 +115,19 @@ def build_world() -> tuple[dict, dict]:
     users = {name: m.user for name, m in people.items()}
     users["platform_staff"] = User.objects.create_user(email="platform@example.test", full_name="Pat Platform",
                                                        is_staff=True)
+    for extension in extensions():
+        extension.extend(users, objects)
     return users, objects
+
+
+def extensions() -> list[ModuleType]:
+    """Apps with many pages keep their part of the world beside their tests: each
+    `tests/<app>/world_*.py` has ROWS (merged into tests/test_permissions.py's TABLE),
+    extend(users, objects) (adds its rows to the "home" and "elsewhere" centres) and
+    args(name, objects) (a URL's arguments, or None for names not its own)."""
+    root = Path(__file__).parent
+    return [
+        importlib.import_module(f"tests.{package.name}.{module.name}")
+        for package in pkgutil.iter_modules([str(root)]) if package.ispkg
+        for module in pkgutil.iter_modules([str(root / package.name)]) if module.name.startswith("world_")
+    ]

@@ -17,7 +17,15 @@ from apps.centres.models import Membership
 from apps.centres.roles import Cap
 from apps.evidence.access import evidence_get
 from apps.evidence.models import Evidence
-from apps.learners.access import assesses, enrolment_get, is_learner_of, is_own_learner, may_read_enrolment
+from apps.learners.access import (
+    assesses,
+    enrolment_get,
+    enrolment_scope,
+    is_assigned_assessor,
+    is_learner_of,
+    is_own_learner,
+    may_read_enrolment,
+)
 from apps.learners.models import Enrolment
 
 from .models import Decision
@@ -88,6 +96,22 @@ def may_reopen(membership: Membership | None, enrolment: Enrolment) -> bool:
     if is_learner_of(membership.user_id, enrolment):
         return False
     return has(membership, Cap.MANAGE_CENTRE) or may_sign_off(membership, enrolment)
+
+
+def may_suspend_sign_off(membership: Membership | None, enrolment: Enrolment) -> bool:
+    """An IQA with the learner in scope suspends a unit's sign-off for a quality check; never
+    one of the learner's assessors, nor the learner."""
+    if not has(membership, Cap.QUALITY_ASSURE) or membership.centre_id != enrolment.centre_id:
+        return False
+    if is_learner_of(membership.user_id, enrolment) or is_assigned_assessor(membership.user_id, enrolment):
+        return False
+    return Enrolment.objects.filter(enrolment_scope(membership), pk=enrolment.pk).exists()
+
+
+def require_suspender(actor: Any, enrolment: Enrolment) -> None:
+    if not may_suspend_sign_off(membership_for(actor, enrolment.centre_id), enrolment):
+        raise PermissionDenied("Only an internal quality assurer of this learner, who does not assess them, "
+                               "suspends a sign-off.")
 
 
 def may_acknowledge(membership: Membership | None, enrolment: Enrolment) -> bool:

@@ -24,7 +24,7 @@ from apps.qualifications.selectors import UnitTree, qualification_tree
 
 from . import status as st
 from .catalogue import criterion_infos, criterion_label, planned_first, planned_unit_ids, requirement_infos
-from .facts import Records, VersionRef, _countersignature, facts_for, records_for, version_refs
+from .facts import Records, VersionRef, _countersignature, _reopening, facts_for, records_for, version_refs
 from .models import (
     Countersignature,
     Decision,
@@ -513,6 +513,18 @@ class UnitView:
     @property
     def covered(self) -> int:
         return sum(1 for r in self.requirements if r.covered_by)
+
+    @property
+    def suspended(self) -> bool:
+        """The latest sign-off was suspended by an IQA for a quality check (not signed off again yet)."""
+        if self.sign_off is not None or not self.sign_offs:
+            return False
+        reopening = _reopening(self.sign_offs[-1])
+        return reopening is not None and reopening.reason == st.SUSPENSION_REASON
+
+    @property
+    def suspension_reason(self) -> str:
+        return st.SUSPENSION_REASON
 
 
 def _unit_views(

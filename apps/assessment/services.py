@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -514,21 +514,60 @@ def unit_reopen(*, sign_off: UnitSignOff, actor, reason: str, signed_name: str, 
         problems.extend(exc.messages)
     if problems:
         raise ValidationError(problems)
+    unit = sign_off.unit
+    return _reopening_record(
+        sign_off, enrolment, actor=actor, reason=reason.strip(), signed_name=signed_name, ip_address=ip_address,
+        action="assessment.unit_reopened", subject=f"Unit {unit.number} has been reopened",
+        body=f"Unit {unit.number} {unit.title} is open for assessment again. Reason: {reason.strip()}",
+    )
+
+
+def _reopening_record(
+    sign_off: UnitSignOff, enrolment: Enrolment, *, actor, reason: str, signed_name: str, ip_address: str | None,
+    action: str, subject: str, body: str,
+) -> UnitReopening:
+    """The reopening, its audit event, the learner told and the progress summary refreshed:
+    what reopening and suspending a sign-off share."""
+    unit = sign_off.unit
     reopening = UnitReopening.objects.create(
-        sign_off=sign_off, reason=reason.strip(), signed_by=actor, signed_name=signed_name, signed_at=timezone.now(),
+        sign_off=sign_off, reason=reason, signed_by=actor, signed_name=signed_name, signed_at=timezone.now(),
         signed_ip=ip_address,
     )
     audit_record(
-        action="assessment.unit_reopened", actor=actor, centre=enrolment.centre, obj=sign_off, ip_address=ip_address,
-        payload={"unit": sign_off.unit.number, "reason": reopening.reason, "signed_name": signed_name},
+        action=action, actor=actor, centre=enrolment.centre, obj=sign_off, ip_address=ip_address,
+        payload={"unit": unit.number, "enrolment": enrolment.pk, "reason": reason, "signed_name": signed_name},
     )
-    _tell_learner(
-        enrolment, actor=actor, subject=f"Unit {sign_off.unit.number} has been reopened",
-        body=f"Unit {sign_off.unit.number} {sign_off.unit.title} is open for assessment again. Reason: {reopening.reason}",
-        url=reverse("assessment_unit", args=[enrolment.pk, sign_off.unit.number]),
-    )
+    _tell_learner(enrolment, actor=actor, subject=subject, body=body,
+                  url=reverse("assessment_unit", args=[enrolment.pk, unit.number]))
     progress_refresh([enrolment.pk])
     return reopening
+
+
+@transaction.atomic
+def unit_sign_off_suspend(
+    *, enrolment: Enrolment, unit: Unit, actor, signed_name: str, ip_address: str | None
+) -> UnitReopening | None:
+    """An IQA who disagrees with the decisions behind a signed-off unit suspends its sign-off:
+    a reopening signed by the IQA, in words that blame no one, so the assessor can correct the
+    decisions and sign the unit off again. None when the unit is not signed off (nothing to
+    suspend). The caller (apps/iqa) has checked the signature and writes its own audit event of
+    the sample; this writes the sign-off's."""
+    enrolment = _lock(enrolment)
+    access.require_suspender(actor, enrolment)
+    sign_off = (
+        UnitSignOff.objects.select_related("unit").filter(enrolment=enrolment, unit=unit, reopening__isnull=True)
+        .order_by("-signed_at", "-id").first()
+    )
+    if sign_off is None or unit.pk not in _locked_units(enrolment):
+        return None
+    if sign_off.signed_by_id == actor.pk:
+        raise PermissionDenied("Nobody suspends their own sign-off.")
+    return _reopening_record(
+        sign_off, enrolment, actor=actor, reason=st.SUSPENSION_REASON,
+        signed_name=check_signature(signed_name, actor.full_name), ip_address=ip_address,
+        action="iqa.sign_off_suspended", subject=f"Unit {unit.number}: sign-off suspended for a quality check",
+        body=f"Unit {unit.number} {unit.title}: {st.SUSPENSION_REASON}. You do not need to do anything.",
+    )
 
 
 # --- feedback read -----------------------------------------------------------------------------------------

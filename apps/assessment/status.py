@@ -248,6 +248,10 @@ def covered_requirements(facts: Facts) -> dict[int, tuple[int, ...]]:
 
 # --- units --------------------------------------------------------------------------------
 
+# The reason an IQA's suspension of a sign-off records (apps/iqa): the same words on the
+# learner's matrix and unit page, blaming no one.
+SUSPENSION_REASON = "Suspended for an internal quality check: the assessor is reviewing these decisions"
+
 
 def active_sign_offs(sign_offs: Iterable[SignOffRow]) -> dict[int, SignOffRow]:
     """Unit id -> its sign-off in force (the latest, if it has not been reopened)."""

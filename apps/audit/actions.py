@@ -47,6 +47,43 @@ GROUPS: dict[str, dict[str, str]] = {
         "records.witness_request_cancelled": "Witness request cancelled",
         "records.witness_responded": "Witness testimony given",
     },
+    "Internal quality assurance": {
+        # people and risk (apps/iqa/profiles.py)
+        "iqa.profile_created": "Assessor profile created",
+        "iqa.profile_updated": "Assessor profile changed",
+        "iqa.band_changed": "Assessor risk band changed",
+        "iqa.band_overridden": "Assessor risk band set by hand",
+        "iqa.band_override_ended": "Hand-set risk band ended",
+        "iqa.allocation_set": "IQA allocated to an assessor",
+        "iqa.allocation_removed": "IQA allocation removed",
+        # strategy (apps/iqa/strategies.py)
+        "iqa.strategy_drafted": "Sampling strategy drafted",
+        "iqa.strategy_changed": "Draft sampling strategy changed",
+        "iqa.strategy_approved": "Sampling strategy approved",
+        "iqa.strategy_superseded": "Sampling strategy superseded",
+        # plans (apps/iqa/plans.py)
+        "iqa.plan_generated": "Sampling plan generated",
+        "iqa.plan_regenerated": "Sampling plan regenerated",
+        "iqa.plan_closed": "Sampling plan closed",
+        "iqa.plan_item_added": "Sample added to a plan",
+        "iqa.plan_item_dropped": "Sample dropped from a plan",
+        # samples and actions (apps/iqa/sampling.py, apps/iqa/actions.py)
+        "iqa.sample_started": "Sample started",
+        "iqa.sample_saved": "Sample progress saved",
+        "iqa.sample_signed": "Sample signed",
+        "iqa.sample_addendum": "Addendum added to a sample",
+        "iqa.sign_off_suspended": "Unit sign-off suspended for a quality check",
+        "iqa.action_set": "Action set for an assessor",
+        "iqa.action_responded": "Action answered by the assessor",
+        "iqa.action_closed": "Action closed",
+        "iqa.action_reopened": "Action reopened",
+        # observations and standardisation (apps/iqa/quality.py)
+        "iqa.practice_observed": "Assessor's practice observed",
+        "iqa.standardisation_recorded": "Standardisation meeting recorded",
+        # reports (apps/iqa/reports.py)
+        "iqa.report_requested": "Quality assurance report requested",
+        "iqa.report_downloaded": "Quality assurance report downloaded",
+    },
     "Learners and enrolments": {
         "learner.created": "Learner added",
         "learner.updated": "Learner's details changed",

@@ -518,6 +518,212 @@ def _import_discarded(f: _Facts) -> str:
     return f"{f.actor} discarded the import of {_spec(f)}"
 
 
+# --- internal quality assurance: people and strategy (apps/iqa/profiles.py, strategies.py) --------
+
+
+def _assessor(f: _Facts) -> str:
+    return f.text("assessor") or "an assessor"
+
+
+def _risk(f: _Facts, key: str) -> str:
+    return f"{f.text(key)} risk" if f.p.get(key) else NOTHING
+
+
+@_says("iqa.profile_created", uses=["assessor", "band"])
+def _iqa_profile_created(f: _Facts) -> str:
+    band = f" at {_risk(f, 'band')}" if f.p.get("band") else ""
+    return f"{f.actor} started the assessor profile of {_assessor(f)}{band}"
+
+
+@_says("iqa.profile_updated", uses=["assessor", "qualified"])
+def _iqa_profile_updated(f: _Facts) -> str:
+    if f.p.get("qualified"):
+        return f"{f.actor} recorded that {_assessor(f)} has qualified as an assessor"
+    return f"{f.actor} changed the assessor profile of {_assessor(f)}"
+
+
+@_says("iqa.band_changed", uses=["assessor", "from", "to", "reason"])
+def _iqa_band_changed(f: _Facts) -> str:
+    reason = f": {f.text('reason')}" if f.p.get("reason") else ""
+    return f"{f.actor} moved {_assessor(f)} from {_risk(f, 'from')} to {_risk(f, 'to')}{reason}"
+
+
+@_says("iqa.band_overridden", uses=["assessor", "from", "to", "review_on"])
+def _iqa_band_overridden(f: _Facts) -> str:
+    until = f" until {f.text('review_on')}" if f.p.get("review_on") else ""
+    return f"{f.actor} set {_assessor(f)}'s band by hand to {_risk(f, 'to')}{until}"
+
+
+@_says("iqa.band_override_ended", uses=["assessor", "band", "to"])
+def _iqa_band_override_ended(f: _Facts) -> str:
+    return f"{f.actor} ended the band set by hand for {_assessor(f)}; the band is now {_risk(f, 'to')}"
+
+
+@_says("iqa.allocation_set", uses=["assessor", "iqa"])
+def _iqa_allocation_set(f: _Facts) -> str:
+    return f"{f.actor} allocated {_assessor(f)} to {f.text('iqa') or 'an IQA'} for quality assurance"
+
+
+@_says("iqa.allocation_removed", uses=["assessor", "iqa"])
+def _iqa_allocation_removed(f: _Facts) -> str:
+    return f"{f.actor} removed {_assessor(f)}'s allocation to {f.text('iqa') or 'their IQA'}"
+
+
+def _strategy(f: _Facts) -> str:
+    return f"version {f.text('version')} of the sampling strategy" if f.p.get("version") else "a sampling strategy"
+
+
+@_says("iqa.strategy_drafted", uses=["version"])
+def _iqa_strategy_drafted(f: _Facts) -> str:
+    return f"{f.actor} drafted {_strategy(f)}"
+
+
+@_says("iqa.strategy_changed", uses=["version"])
+def _iqa_strategy_changed(f: _Facts) -> str:
+    return f"{f.actor} changed draft {_strategy(f)}"
+
+
+@_says("iqa.strategy_approved", uses=["version"])
+def _iqa_strategy_approved(f: _Facts) -> str:
+    return f"{f.actor} approved and signed {_strategy(f)}"
+
+
+@_says("iqa.strategy_superseded", uses=["version"])
+def _iqa_strategy_superseded(f: _Facts) -> str:
+    by = f" by version {f.text('by_version')}" if f.p.get("by_version") else ""
+    return f"{f.actor} superseded {_strategy(f)}{by}"
+
+
+# --- internal quality assurance: plans (apps/iqa/plans.py) -----------------------------------------
+
+
+def _plan(f: _Facts) -> str:
+    return f"the sampling plan for {f.text('period')}" if f.p.get("period") else "a sampling plan"
+
+
+def _planned_sample(f: _Facts) -> str:
+    stage = f"{f.text('stage')} " if f.p.get("stage") else ""
+    learner = f" for {f.text('learner')}" if f.p.get("learner") else ""
+    article = "an" if stage[:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"{article} {stage}sample of {_unit(f)}{learner}"
+
+
+@_says("iqa.plan_generated", uses=["period"])
+def _iqa_plan_generated(f: _Facts) -> str:
+    return f"{f.actor} generated {_plan(f)}"
+
+
+@_says("iqa.plan_regenerated", uses=["period", "why"])
+def _iqa_plan_regenerated(f: _Facts) -> str:
+    why = f" ({f.text('why')})" if f.p.get("why") else ""
+    return f"{f.actor} regenerated {_plan(f)}{why}"
+
+
+@_says("iqa.plan_closed", uses=["period"])
+def _iqa_plan_closed(f: _Facts) -> str:
+    return f"{f.actor} closed {_plan(f)}"
+
+
+@_says("iqa.plan_item_added", uses=["stage", "unit", "learner", "reason"])
+def _iqa_plan_item_added(f: _Facts) -> str:
+    reason = f": {f.text('reason')}" if f.p.get("reason") else ""
+    return f"{f.actor} added {_planned_sample(f)} to a sampling plan{reason}"
+
+
+@_says("iqa.plan_item_dropped", uses=["stage", "unit", "learner", "reason"])
+def _iqa_plan_item_dropped(f: _Facts) -> str:
+    reason = f": {f.text('reason')}" if f.p.get("reason") else ""
+    return f"{f.actor} dropped {_planned_sample(f)} from a sampling plan{reason}"
+
+
+# --- internal quality assurance: samples and actions (apps/iqa/sampling.py, actions.py) ------------
+
+
+def _sample(f: _Facts) -> str:
+    return f.name.lower() if f.name else "a sample"
+
+
+@_says("iqa.sample_started", uses=["unit", "stage"])
+def _iqa_sample_started(f: _Facts) -> str:
+    return f"{f.actor} started {_sample(f)} of {_unit(f)}"
+
+
+@_says("iqa.sample_saved")
+def _iqa_sample_saved(f: _Facts) -> str:
+    return f"{f.actor} saved their progress on {_sample(f)}"
+
+
+@_says("iqa.sample_signed", uses=["unit", "outcome", "signed_name"])
+def _iqa_sample_signed(f: _Facts) -> str:
+    outcome = {"agree": "agreeing", "agree_with_advice": "agreeing with advice",
+               "disagree": "disagreeing: decision unsafe"}.get(f.p.get("outcome"), "")
+    return f"{f.actor} signed {_sample(f)} of {_unit(f)}{', ' + outcome if outcome else ''}"
+
+
+@_says("iqa.sample_addendum", uses=["reason"])
+def _iqa_sample_addendum(f: _Facts) -> str:
+    return f"{f.actor} added an addendum to {_sample(f)}: {f.text('reason')}"
+
+
+@_says("iqa.sign_off_suspended", uses=["unit", "reason"])
+def _iqa_sign_off_suspended(f: _Facts) -> str:
+    return f"{f.actor} suspended the sign-off of {_unit(f)} for an internal quality check"
+
+
+@_says("iqa.action_set", uses=["due_on"])
+def _iqa_action_set(f: _Facts) -> str:
+    return f"{f.actor} set {f.name or 'an action'} for an assessor, due {f.text('due_on')}"
+
+
+@_says("iqa.action_responded")
+def _iqa_action_responded(f: _Facts) -> str:
+    return f"{f.actor} answered {f.name or 'an action'}"
+
+
+@_says("iqa.action_closed", uses=["note"])
+def _iqa_action_closed(f: _Facts) -> str:
+    return f"{f.actor} closed {f.name or 'an action'}"
+
+
+@_says("iqa.action_reopened", uses=["note"])
+def _iqa_action_reopened(f: _Facts) -> str:
+    return f"{f.actor} reopened {f.name or 'an action'}: {f.text('note')}"
+
+
+# --- internal quality assurance: observations and standardisation (apps/iqa/quality.py) ----------
+
+
+@_says("iqa.practice_observed", uses=["assessor", "assessor_id", "outcome", "actions"])
+def _iqa_practice_observed(f: _Facts) -> str:
+    outcome = {"satisfactory": "satisfactory", "satisfactory_with_advice": "satisfactory, with advice",
+               "unsatisfactory": "not satisfactory"}.get(f.p.get("outcome"), "recorded")
+    actions = f.p.get("actions") or 0
+    set_ = f", setting {actions} action{'s' if actions != 1 else ''}" if actions else ""
+    return f"{f.actor} observed the practice of {_assessor(f)}: {outcome}{set_}"
+
+
+@_says("iqa.standardisation_recorded", uses=["attendees", "agreement", "qualification", "unit", "actions"])
+def _iqa_standardisation_recorded(f: _Facts) -> str:
+    attendees = f.p.get("attendees") or 0
+    agreement = f", {f.p['agreement']} % agreeing" if f.p.get("agreement") is not None else ""
+    return f"{f.actor} recorded a standardisation meeting of {attendees} attendee{'s' if attendees != 1 else ''}{agreement}"
+
+
+_REPORT_KINDS = {"sample": "a sample record", "plan": "a sampling plan", "actions": "an action log",
+                 "summary": "an IQA summary"}
+
+
+@_says("iqa.report_requested", uses=["kind"])
+def _iqa_report_requested(f: _Facts) -> str:
+    return f"{f.actor} asked for {_REPORT_KINDS.get(f.p.get('kind'), 'a quality report')} as a PDF"
+
+
+@_says("iqa.report_downloaded", uses=["kind", "format"])
+def _iqa_report_downloaded(f: _Facts) -> str:
+    kind = _REPORT_KINDS.get(f.p.get("kind"), "a quality report")
+    return f"{f.actor} downloaded {kind} as {'a CSV file' if f.p.get('format') == 'csv' else 'a PDF'}"
+
+
 # --- the payload as labelled values ----------------------------------------------------------
 
 # Row ids mean nothing to a reader; the sentence names what they point at.

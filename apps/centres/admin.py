@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdmin
 
-from .models import Centre, Invitation, Membership
+from .models import Centre, Invitation, IQAAllocation, Membership
 
 
 @admin.register(Centre)
@@ -28,3 +28,9 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "centre", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_select_related = ["centre"]
     exclude = ["token_hash"]
+
+
+@admin.register(IQAAllocation)
+class IQAAllocationAdmin(ReadOnlyAdmin):
+    list_display = ["centre", "iqa", "assessor", "allocated_by", "allocated_at"]
+    list_filter = ["centre"]

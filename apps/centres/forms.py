@@ -16,6 +16,9 @@ class RolesForm(forms.Form):
         label="Trainee assessor (decisions need countersigning)", required=False
     )
     is_iqa = forms.BooleanField(label="Internal quality assurer", required=False)
+    is_lead_iqa = forms.BooleanField(
+        label="Lead internal quality assurer (approves strategies, allocates IQAs)", required=False
+    )
     is_admin = forms.BooleanField(label="Centre admin", required=False)
     is_eqa = forms.BooleanField(label="External quality assurer (read-only)", required=False)
     eqa_expires_on = forms.DateField(
@@ -31,7 +34,7 @@ class RolesForm(forms.Form):
         """The form's fields filled from a set of roles (the member's, when changing them)."""
         return {
             "is_learner": roles.learner, "is_assessor": roles.assessor, "is_trainee_assessor": roles.trainee_assessor,
-            "is_iqa": roles.iqa, "is_admin": roles.admin, "is_eqa": roles.eqa, "eqa_expires_on": roles.eqa_expires_on,
+            "is_iqa": roles.iqa, "is_lead_iqa": roles.lead_iqa, "is_admin": roles.admin, "is_eqa": roles.eqa, "eqa_expires_on": roles.eqa_expires_on,
         }
 
     def roleset(self) -> RoleSet:
@@ -41,6 +44,7 @@ class RolesForm(forms.Form):
             assessor=data["is_assessor"],
             trainee_assessor=data["is_trainee_assessor"],
             iqa=data["is_iqa"],
+            lead_iqa=data["is_lead_iqa"],
             admin=data["is_admin"],
             eqa=data["is_eqa"],
             eqa_expires_on=data["eqa_expires_on"],

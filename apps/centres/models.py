@@ -41,6 +41,10 @@ class RoleFields(models.Model):
         "trainee assessor", default=False, help_text="Decisions need a qualified assessor's countersignature."
     )
     is_iqa = models.BooleanField("internal quality assurer", default=False)
+    is_lead_iqa = models.BooleanField(
+        "lead internal quality assurer", default=False,
+        help_text="Approves sampling strategies and allocates internal quality assurers to assessors.",
+    )
     is_admin = models.BooleanField("centre admin", default=False)
     is_eqa = models.BooleanField("external quality assurer", default=False)
     eqa_expires_on = models.DateField("EQA access expires on", null=True, blank=True)
@@ -55,6 +59,7 @@ class RoleFields(models.Model):
             assessor=self.is_assessor,
             trainee_assessor=self.is_trainee_assessor,
             iqa=self.is_iqa,
+            lead_iqa=self.is_lead_iqa,
             admin=self.is_admin,
             eqa=self.is_eqa,
             eqa_expires_on=self.eqa_expires_on,
@@ -65,6 +70,7 @@ class RoleFields(models.Model):
         self.is_assessor = roles.assessor
         self.is_trainee_assessor = roles.trainee_assessor
         self.is_iqa = roles.iqa
+        self.is_lead_iqa = roles.lead_iqa
         self.is_admin = roles.admin
         self.is_eqa = roles.eqa
         self.eqa_expires_on = roles.eqa_expires_on
@@ -100,6 +106,26 @@ class Membership(RoleFields):
             return frozenset()
         return self.roleset.capabilities(today or timezone.localdate())
 
+
+
+class IQAAllocation(models.Model):
+    """Which internal quality assurer samples an assessor's decisions (one per assessor), set
+    by the lead IQA. The IQA sees the learners of the assessors allocated to them."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    iqa = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="iqa_allocations")
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "assessor"], name="iqa_allocation_one_per_assessor"),
+            models.CheckConstraint(condition=~Q(iqa=models.F("assessor")), name="iqa_allocation_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"IQA {self.iqa_id} for assessor {self.assessor_id}"
 
 
 def _hash_token(token: str) -> str:

@@ -40,6 +40,9 @@ class Cap(StrEnum):
     VIEW_CATALOGUE = "view_catalogue"  # browse qualifications and units
     READ_RECORDS = "read_records"  # read learners' records without changing them
     SEE_ALL_LEARNERS = "see_all_learners"  # every learner of the centre is in scope, not only assigned ones
+    # The lead IQA's authority: approve sampling strategies, allocate IQAs to assessors, see all
+    # of the centre's quality assurance. Granted to an IQA marked as lead.
+    LEAD_QUALITY_ASSURE = "lead_quality_assure"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
@@ -53,6 +56,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
 }
 # What a trainee assessor lacks: their decisions are provisional until countersigned.
 TRAINEE_WITHHELD = frozenset({Cap.SIGN_OFF})
+# What a lead IQA has beyond an IQA.
+LEAD_IQA_GRANTED = frozenset({Cap.LEAD_QUALITY_ASSURE})
 
 STAFF_ROLES = frozenset({Role.ASSESSOR, Role.IQA, Role.ADMIN, Role.EQA})
 
@@ -65,6 +70,7 @@ class RoleSet:
     assessor: bool = False
     trainee_assessor: bool = False
     iqa: bool = False
+    lead_iqa: bool = False
     admin: bool = False
     eqa: bool = False
     eqa_expires_on: date | None = None
@@ -75,6 +81,8 @@ class RoleSet:
             problems.append("Choose at least one role.")
         if self.trainee_assessor and not self.assessor:
             problems.append("Only an assessor can be marked as a trainee.")
+        if self.lead_iqa and not self.iqa:
+            problems.append("Only an internal quality assurer can be the lead internal quality assurer.")
         if self.eqa and self.eqa_expires_on is None:
             problems.append("External quality assurer access needs an expiry date.")
         if not self.eqa and self.eqa_expires_on is not None:
@@ -102,6 +110,8 @@ class RoleSet:
             granted = ROLE_CAPABILITIES[role]
             if role == Role.ASSESSOR and self.trainee_assessor:
                 granted = granted - TRAINEE_WITHHELD
+            if role == Role.IQA and self.lead_iqa:
+                granted = granted | LEAD_IQA_GRANTED
             caps |= granted
         return frozenset(caps)
 
@@ -113,6 +123,7 @@ class RoleSet:
             assessor=self.assessor or invited.assessor,
             trainee_assessor=invited.trainee_assessor if invited.assessor else self.trainee_assessor,
             iqa=self.iqa or invited.iqa,
+            lead_iqa=invited.lead_iqa if invited.iqa else self.lead_iqa,
             admin=self.admin or invited.admin,
             eqa=self.eqa or invited.eqa,
             eqa_expires_on=invited.eqa_expires_on or self.eqa_expires_on,
@@ -125,7 +136,7 @@ class RoleSet:
         if self.assessor:
             labels.append("Trainee assessor" if self.trainee_assessor else ROLE_LABELS[Role.ASSESSOR])
         if self.iqa:
-            labels.append(ROLE_LABELS[Role.IQA])
+            labels.append("Lead internal quality assurer" if self.lead_iqa else ROLE_LABELS[Role.IQA])
         if self.admin:
             labels.append(ROLE_LABELS[Role.ADMIN])
         if self.eqa:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -211,5 +212,28 @@ def membership_set_active(*, membership: Membership, actor, active: bool) -> Mem
         actor=actor,
         centre=membership.centre,
         obj=membership,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_clear_trainee(*, centre_id: int, user_id: int, actor) -> Membership | None:
+    """A trainee assessor has qualified: their decisions stop needing a countersignature.
+
+    Called by the IQA's "record that they qualified" (apps/iqa/profiles.py), which has checked
+    the actor may change that assessor's profile; the roles change is audited here as any other.
+    Returns the membership, or None when there is no trainee to change."""
+    membership = Membership.objects.select_for_update().filter(centre_id=centre_id, user_id=user_id).first()
+    if membership is None or not membership.roleset.trainee_assessor:
+        return None
+    before = membership.roleset.labels()
+    membership.set_roles(replace(membership.roleset, trainee_assessor=False))
+    membership.save()
+    audit_record(
+        action="membership.roles_changed",
+        actor=actor,
+        centre=membership.centre,
+        obj=membership,
+        payload={"before": before, "after": membership.roleset.labels()},
     )
     return membership

@@ -38,7 +38,8 @@ def demo_people() -> dict[tuple[str, str], list[DemoPerson]]:
             DemoPerson("learner@demo.test", "Lena Learner", RoleSet(learner=True)),
             DemoPerson("learner2@demo.test", "Liam Learner", RoleSet(learner=True)),
             DemoPerson("assessor@demo.test", "Asha Assessor", RoleSet(assessor=True)),
-            DemoPerson("iqa@demo.test", "Ian Quality", RoleSet(iqa=True)),
+            DemoPerson("trainee@demo.test", "Theo Trainee", RoleSet(assessor=True, trainee_assessor=True)),
+            DemoPerson("iqa@demo.test", "Ian Quality", RoleSet(iqa=True, lead_iqa=True)),
             DemoPerson("admin@demo.test", "Ada Admin", RoleSet(admin=True)),
             DemoPerson("eqa@demo.test", "Evan External", _eqa_until()),
         ],
@@ -88,10 +89,12 @@ def seed_demo(*, password: str) -> list[str]:
 def seed_everything(*, password: str) -> list[str]:
     """People and enrolments in one transaction, then portfolios (files are stored outside it)."""
     from apps.evidence.demo import seed_evidence
+    from apps.iqa.demo import seed_quality
 
     emails = seed_demo(password=password)
     seed_evidence()
     _seed_assessment()
+    seed_quality()
     return emails
 
 

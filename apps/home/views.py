@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.centres.access import external_access_until, home_sections
+from apps.iqa.actions import assessor_home_actions
+from apps.iqa.plans import iqa_home
 
 from .selectors import evidence_waiting_for, learner_summaries
 
@@ -30,5 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "summaries": learner_summaries(membership=membership) if sections["is_learner"] else [],
             "waiting": waiting,
             "waiting_total": waiting_total,
+            "iqa_home": iqa_home(membership) if sections["is_iqa"] else None,
+            # Actions an IQA set for this assessor, due and overdue (apps/iqa/actions.py).
+            "assessor_actions": assessor_home_actions(membership) if sections["is_assessor"] else None,
         },
     )

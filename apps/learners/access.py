@@ -1,8 +1,9 @@
 """Who may see and change learners, enrolments and unit plans.
 
 An enrolment is in a member's scope when they may see it at all: every enrolment of the
-centre for those who see all learners (admins, EQAs), the enrolments assigned to them for
-assessors and IQAs, their own for a learner; a person with several roles sees the union.
+centre for those who see all learners (admins, EQAs, the lead IQA), the enrolments assigned
+to them for assessors, those assigned to them or to the assessors allocated to them for IQAs,
+their own for a learner; a person with several roles sees the union.
 Outside that scope an enrolment is a 404; in scope without the capability, a 403.
 
 Who someone is to an enrolment is decided by person (the account), never by role: a person
@@ -19,7 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from apps.centres.access import has, membership_for, require
-from apps.centres.models import Membership
+from apps.centres.models import IQAAllocation, Membership
 from apps.centres.roles import Cap
 
 from .models import Enrolment, Learner, LearnerImport
@@ -37,13 +38,16 @@ def enrolment_scope(membership: Membership | None) -> Q:
         return Q(pk__in=[])
     caps = membership.capabilities()
     centre = Q(centre_id=membership.centre_id)
-    if Cap.SEE_ALL_LEARNERS in caps:
+    if Cap.SEE_ALL_LEARNERS in caps or Cap.LEAD_QUALITY_ASSURE in caps:
         return centre
     scope = Q(pk__in=[])
     if Cap.ASSESS in caps:
         scope |= Q(assessors=membership.user_id)
     if Cap.QUALITY_ASSURE in caps:
-        scope |= Q(iqa=membership.user_id)
+        # The learners allocated to the IQA by name, and every learner of the assessors the
+        # lead IQA allocated to them.
+        allocated = IQAAllocation.objects.filter(centre_id=membership.centre_id, iqa_id=membership.user_id)
+        scope |= Q(iqa=membership.user_id) | Q(assessors__in=allocated.values("assessor_id"))
     if Cap.OWN_PORTFOLIO in caps:
         scope |= Q(learner__user=membership.user_id)
     return centre & scope

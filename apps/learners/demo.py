@@ -43,7 +43,7 @@ DEMO_LEARNERS = (
     DemoLearner("demo", "learner@demo.test", "Lena Learner", date(2003, 4, 12), "1000000043", "DTC-0001",
                 "600/1257/2", "NCFE-DTC-0001", ("assessor@demo.test",), "iqa@demo.test"),
     DemoLearner("demo", "learner2@demo.test", "Liam Learner", date(2001, 11, 3), "1234567899", "DTC-0002",
-                "600/1137/3", "CG-3411-0002", ("assessor@demo.test",), "iqa@demo.test"),
+                "600/1137/3", "CG-3411-0002", ("assessor@demo.test", "trainee@demo.test"), "iqa@demo.test"),
     DemoLearner("northgate", "learner@other.test", "Oscar Learner", date(1999, 6, 21), "2000000001", "NGC-1001",
                 "600/9662/7", "PEA-NGC-1001"),
 )

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
+from apps.core.forms import errors_to_form
 from apps.evidence.models import StoredFile
 from apps.evidence.picker import criteria_picker
 from apps.evidence.storage import store_upload
@@ -41,10 +42,6 @@ from .models import WitnessRequest
 def _assigned_enrolment(request: HttpRequest, pk: int) -> Enrolment:
     return access.enrolment_get_for_recording(membership=request.membership, pk=pk)
 
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for message in exc.messages:
-        form.add_error(None, message)
 
 
 @login_required
@@ -81,7 +78,7 @@ def _record_page(
         try:
             result = create()
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, success)
             return result
@@ -165,7 +162,7 @@ def discussion_new(request: HttpRequest, enrolment: int) -> HttpResponse:
                 stored.append(store_upload(uploaded_file=uploaded, centre=enrolment_obj.centre, uploaded_by=request.user))
             except ValidationError as exc:
                 upload_ok = False
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
     chosen = list(dict.fromkeys(form.chosen_files + stored))
 
     def create() -> HttpResponse:
@@ -259,7 +256,7 @@ def observation_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 signature=services.Signature(name=form.cleaned_data["signed_name"], ip_address=client_ip(request)),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Thank you. You have confirmed the observation record.")
             return redirect("evidence_detail", pk=observation.version.evidence_id)
@@ -353,7 +350,7 @@ def witness_respond(request: HttpRequest, token: str) -> HttpResponse:
                 signature=services.Signature(name=data["signed_name"], ip_address=client_ip(request)),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("records_witness_thanks")
     return _private(

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.caseload",
     "apps.records",
+    "apps.iqa",
     "apps.home",
     "apps.demo",
 ]
@@ -254,6 +255,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "evidence-sweep-unattached-files": {"task": "apps.evidence.tasks.sweep_unattached_files", "schedule": 3600},
     # Exports whose worker died are taken up again (or failed with a message); stray temp files go.
     "evidence-recover-exports": {"task": "apps.evidence.tasks.recover_exports", "schedule": 60},
+    # IQA reports whose worker died are made again (or failed with a message).
+    "iqa-recover-reports": {"task": "apps.iqa.tasks.recover_reports", "schedule": 60},
+    # Assessors' risk bands set by hand return to the derived band after their review date (daily).
+    "iqa-bands-review": {"task": "apps.iqa.tasks_risk.bands_review", "schedule": 86400},
 }
 
 # Content-Security-Policy: everything from the app itself, no inline script.

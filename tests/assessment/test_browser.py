@@ -10,19 +10,11 @@ from django.test import Client
 from apps.assessment.models import Countersignature, Decision, Mapping, SignOffAcknowledgement, UnitSignOff
 from apps.learners.models import PlannedUnit
 from tests.assessment.helpers import accept, criterion, submitted, unit, unit_criteria
+from tests.browser.helpers import sign_in
 from tests.evidence.portfolio_helpers import enrolment_with_people, stored_file
-from tests.factories import PASSWORD, CentreFactory, MembershipFactory
+from tests.factories import CentreFactory, MembershipFactory
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("heading", name="Welcome", exact=False).wait_for()
 
 
 def test_assessing_signing_off_and_acknowledging_in_the_browser(page, assert_accessible, transactional_db):

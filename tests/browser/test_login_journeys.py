@@ -10,6 +10,7 @@ HOME_SECTIONS = {
     "learner@demo.test": "Your portfolio",
     "learner2@demo.test": "Your portfolio",
     "assessor@demo.test": "Assessor",
+    "trainee@demo.test": "Trainee assessor",
     "iqa@demo.test": "Internal quality assurer",
     "admin@demo.test": "Centre admin",
     "eqa@demo.test": "External quality assurer",

@@ -21,9 +21,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from playwright.sync_api import expect
 
-from apps.accounts.services import user_create
-from apps.centres.models import Centre, Membership
-from apps.centres.roles import RoleSet
+from apps.centres.models import Membership
 from apps.demo.seed import PLATFORM_STAFF, seed_everything
 from apps.learners.models import Enrolment
 from apps.qualifications.services import catalogue_load
@@ -88,15 +86,13 @@ ONE_TARGET = """() => {
 
 @pytest.fixture
 def demo(live_server):
-    """The demo centre as `make run` seeds it, with a trainee assessor assigned to Lena."""
+    """The demo centre as `make run` seeds it (its trainee assessor assigned to Lena too)."""
     for name in ("600-1257-2.yaml", "600-1137-3.yaml", "600-9662-7.yaml"):
         catalogue_load(data=yaml.safe_load((FIXTURES / name).read_text()), source=name)
     seed_everything(password=settings.DEMO_PASSWORD)
-    trainee = user_create(email=TRAINEE, full_name="Tara Trainee", password=settings.DEMO_PASSWORD, email_verified=True)
-    membership = Membership(centre=Centre.objects.get(slug="demo"), user=trainee)
-    membership.set_roles(RoleSet(assessor=True, trainee_assessor=True))
-    membership.save()
-    Enrolment.objects.get(learner__user__email="learner@demo.test").assessors.add(trainee)
+    Enrolment.objects.get(learner__user__email="learner@demo.test").assessors.add(
+        Membership.objects.get(user__email=TRAINEE, centre__slug="demo").user
+    )
     return live_server
 
 
