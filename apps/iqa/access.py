@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from apps.centres.access import has, has_any, membership_for
 from apps.centres.models import IQAAllocation, Membership
 from apps.centres.roles import Cap
-from apps.learners.access import enrolment_scope, is_learner_of
+from apps.learners.access import is_learner_of, quality_assured
 from apps.learners.models import Enrolment
 
 from .models import (
@@ -88,10 +88,14 @@ def allocated_assessor_ids(membership: Membership | None) -> set[int]:
 
 
 def enrolments_in_scope(membership: Membership | None) -> QuerySet[Enrolment]:
-    """The enrolments whose assessment this member quality-assures or reads."""
-    if not may_read_quality(membership):
+    """The enrolments whose assessment this member quality-assures or reads: the centre's for
+    those who see all; for an IQA, those they quality-assure, never more because of other roles
+    they hold (an IQA who also assesses or learns is no IQA of their own learners or portfolio)."""
+    if sees_all(membership):
+        return Enrolment.objects.filter(centre_id=membership.centre_id)
+    if not is_iqa(membership):
         return Enrolment.objects.none()
-    return Enrolment.objects.filter(enrolment_scope(membership)).distinct()
+    return Enrolment.objects.filter(quality_assured(membership)).distinct()
 
 
 # --- sampling ----------------------------------------------------------------------------------
@@ -216,8 +220,8 @@ def actions_visible(membership: Membership | None) -> QuerySet[Action]:
     scope = Q(pk__in=[])
     if is_iqa(membership):
         scope |= Q(raised_by_id=membership.user_id) | Q(owner_id__in=allocated_assessor_ids(membership))
-    if may_read_own_quality(membership):
-        scope |= Q(owner_id=membership.user_id)
+    # Whoever an action is for sees it: an assessor, or an IQA given one at standardisation.
+    scope |= Q(owner_id=membership.user_id)
     return Action.objects.filter(centre & scope)
 
 
@@ -226,9 +230,9 @@ def action_get(*, membership: Membership | None, pk: int) -> Action:
 
 
 def may_respond(membership: Membership | None, action: Action) -> bool:
-    """The assessor the action is for, while it is open."""
+    """The person the action is for (an assessor, or an IQA given one at standardisation), while it is open."""
     return (
-        has(membership, Cap.ASSESS) and action.owner_id == membership.user_id and action.status == Action.Status.OPEN
+        membership is not None and action.owner_id == membership.user_id and action.status == Action.Status.OPEN
     )
 
 
@@ -260,7 +264,7 @@ def may_follow_up(membership: Membership | None, action: Action) -> bool:
 
 def action_get_for_responding(*, membership: Membership | None, pk: int) -> Action:
     action = action_get(membership=membership, pk=pk)
-    if not (has(membership, Cap.ASSESS) and action.owner_id == membership.user_id):
+    if not (membership is not None and action.owner_id == membership.user_id):
         raise PermissionDenied("Only the assessor this action is for answers it.")
     return action
 

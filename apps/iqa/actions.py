@@ -213,7 +213,7 @@ def actions_listed(membership: Any, *, limit: int = 200) -> dict[str, list[Actio
     set_by_me = visible.filter(raised_by_id=membership.user_id)
     others = visible.exclude(owner_id=membership.user_id).exclude(raised_by_id=membership.user_id)
     return {
-        "for_me": _listed(for_me.order_by("-created_at")[:limit], today) if access.may_read_own_quality(membership) else [],
+        "for_me": _listed(for_me.order_by("-created_at")[:limit], today),
         "set_by_me": _listed(set_by_me.order_by("-created_at")[:limit], today),
         "others": _listed(others.order_by("-created_at")[:limit], today),
     }

@@ -237,10 +237,12 @@ def _clear(
         return Clearance(False, State.OPEN_ACTION, f"Open IQA action ({refs}): it must be answered and closed first.",
                          action_ids=tuple(sorted(actions)))
     # The samples are in the order they were signed: a disagreement stands until a later
-    # summative sample agrees (the re-check).
+    # summative sample agrees (the re-check). An agreement counts only for the sign-off in force:
+    # one signed before it looked at decisions that may since have been reopened and changed.
     last_disagree = max((i for i, s in enumerate(samples) if s["outcome"] == Sample.Outcome.DISAGREE), default=-1)
     last_agree = max((i for i, s in enumerate(samples)
-                      if s["stage"] == Stage.SUMMATIVE and s["outcome"] in AGREEING), default=-1)
+                      if s["stage"] == Stage.SUMMATIVE and s["outcome"] in AGREEING
+                      and s["signed_at"] >= sign_off["signed_at"]), default=-1)
     if last_disagree > last_agree:
         disagreed = samples[last_disagree]["id"]
         return Clearance(False, State.DISAGREED, f"IQA disagreed (sample S-{disagreed}): re-check pending.",

@@ -28,7 +28,7 @@ from apps.evidence.models import Evidence
 from apps.learners.models import Enrolment
 from apps.qualifications.models import Qualification, Unit
 
-from . import access
+from . import access, planning
 from . import rules as strategy_rules
 from .clearance import (
     OPEN_ACTION,
@@ -99,8 +99,8 @@ def default_period(membership: Membership, *, today: date | None = None) -> Peri
         chosen = (own or plans)[0]
         return Period(chosen["period_start"], chosen["period_end"])
     months = in_force_for(strategies_in_force([membership.centre_id]), membership.centre_id, 0).rules.period_months
-    start = date(today.year, (today.month - 1) // months * months + 1, 1)
-    return Period(start, _add_months(start, months) - timedelta(days=1))
+    # The same periods plans are generated for (from 1 August, the academic year), not calendar blocks.
+    return Period(*planning.period_containing(today, months))
 
 
 # --- what the page shows --------------------------------------------------------------------------

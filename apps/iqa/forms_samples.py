@@ -4,6 +4,7 @@ sampling.py and actions.py decide whether it may be saved."""
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from apps.assessment.forms import SignatureField
 from apps.core.validators import visible_text
@@ -144,11 +145,11 @@ class RespondForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = [
             (d.pk, f"{d.criterion.number} {d.get_outcome_display().lower()} on “{d.version.title}”, "
-                   f"{d.signed_at:%d %b %Y %H:%M}{' (provisional)' if d.provisional else ''}")
+                   f"{timezone.localtime(d.signed_at):%d %b %Y %H:%M}{' (provisional)' if d.provisional else ''}")
             for d in decisions
         ]
         self.fields["version"].choices = [
-            (v.pk, f"“{v.title}” version {v.number}, submitted {v.submitted_at:%d %b %Y}") for v in versions
+            (v.pk, f"“{v.title}” version {v.number}, submitted {timezone.localtime(v.submitted_at):%d %b %Y}") for v in versions
         ]
 
 

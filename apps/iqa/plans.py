@@ -230,6 +230,8 @@ def plan_generate(*, actor: Any, centre: Any, period_start: date | None = None, 
     period = (planning.period_from(period_start, months) if period_start
               else planning.period_containing(today, months))
     with transaction.atomic():
+        # One generation at a time per IQA: two first clicks would both create the period's plan.
+        Membership.objects.select_for_update().filter(pk=membership.pk).first()
         plan = SamplingPlan.objects.select_for_update().filter(
             centre_id=centre.pk, iqa_id=membership.user_id, period_start=period[0]).first()
         created = plan is None

@@ -21,7 +21,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.centres.models import IQAAllocation, Membership
+from apps.centres.models import Centre, IQAAllocation, Membership
 from apps.centres.services import membership_clear_trainee
 
 from . import access, risk, signals
@@ -276,6 +276,9 @@ def profile_record_qualified(*, actor: Any, profile: AssessorProfile, qualificat
     profile = band_refresh(centre_id=profile.centre_id, assessor_id=profile.assessor_id, actor=actor,
                            reason=f"Qualified as an assessor on {_day(qualified_on)} ({profile.assessor_qualification})")
     membership_clear_trainee(centre_id=profile.centre_id, user_id=profile.assessor_id, actor=actor)
+    # The plans follow now that they are no longer a trainee, whether or not the band moved.
+    signals.assessor_changed.send(sender=AssessorProfile, profile=profile,
+                                  why=f"{profile.assessor.full_name} qualified as an assessor")
     return profile
 
 
@@ -389,6 +392,7 @@ def allocations_set(*, actor: Any, centre_id: int, choices: dict[int, int | None
     """The lead IQA allocates each assessor to one IQA (None: to nobody). Every problem is listed
     and nothing changes unless all are sound; returns how many allocations changed."""
     access.require_allocator(actor, centre_id)
+    Centre.objects.select_for_update().filter(pk=centre_id).first()  # one allocation change at a time
     assessors = {m.user_id: m.user for m in access.assessor_members(centre_id).select_related("user")}
     iqas = {m.user_id: m.user for m in access.iqa_members(centre_id).select_related("user")}
     problems = []

@@ -15,10 +15,19 @@ from .models import Band
 
 @receiver(signals.band_changed, dispatch_uid="iqa.plans.band_changed")
 def replan_on_band_change(sender: Any, profile: Any, from_band: str, to_band: str, **kwargs: Any) -> None:
-    words = f"{_band(from_band)} to {_band(to_band)}"
+    _replan(profile, f"an assessor's risk band changed from {_band(from_band)} to {_band(to_band)}")
+
+
+@receiver(signals.assessor_changed, dispatch_uid="iqa.plans.assessor_changed")
+def replan_on_assessor_change(sender: Any, profile: Any, why: str, **kwargs: Any) -> None:
+    _replan(profile, why)
+
+
+def _replan(profile: Any, why: str) -> None:
+    """Regenerate the active plans that cover the assessor."""
     for plan in plans.plans_covering(centre_id=profile.centre_id, assessor_id=profile.assessor_id):
         try:
-            plans.plan_regenerate(plan=plan, why=f"an assessor's risk band changed from {words}")
+            plans.plan_regenerate(plan=plan, why=why)
         except ValidationError:
             continue  # no approved strategy any more: the plan stays as it is until one exists
 

@@ -209,16 +209,9 @@ def _start(
     focus: dict | None = None, ticked: list[int] | None = None,
 ) -> Sample:
     """The checks every start shares, and the sample with its frozen snapshot."""
-    if not access.enrolments_in_scope(membership).filter(pk=enrolment.pk).exists():
-        raise PermissionDenied("This learner is not among those whose decisions you sample.")
     if unit.qualification_id != enrolment.qualification_id:
         raise ValidationError("This unit is not part of the learner's qualification.")
-    snapshot = unit_snapshot(enrolment, unit)
-    refusal = access.sampling_refusal(
-        membership, enrolment, assessor_ids=set(assessor_ids(enrolment)), decision_signer_ids=_signers(snapshot)
-    )
-    if refusal:
-        raise ValidationError(refusal)
+    snapshot = _check_may_sample(membership, enrolment, unit)
     if not snapshot["decisions"]:
         raise ValidationError(f"Unit {unit.number} has no decisions yet: there is nothing to sample.")
     if stage not in Stage.values:
@@ -242,6 +235,21 @@ def _start(
                  "decisions": len(snapshot["decisions"]), "snapshot_sha256": sample.snapshot_sha256},
     )
     return sample
+
+
+def _check_may_sample(membership: Membership, enrolment: Enrolment, unit: Unit) -> dict:
+    """The learner is in the IQA's scope and the unit holds none of their own work, as it stands
+    now (checked at the start and again at every save and at signing: an allocation may have
+    ended, or the IQA decided in the unit since). Returns the unit's snapshot as it is now."""
+    if not access.enrolments_in_scope(membership).filter(pk=enrolment.pk).exists():
+        raise PermissionDenied("This learner is not among those whose decisions you sample.")
+    snapshot = unit_snapshot(enrolment, unit)
+    refusal = access.sampling_refusal(
+        membership, enrolment, assessor_ids=set(assessor_ids(enrolment)), decision_signer_ids=_signers(snapshot)
+    )
+    if refusal:
+        raise ValidationError(refusal)
+    return snapshot
 
 
 def _open_sample(actor: Any, **match: Any) -> Sample | None:
@@ -398,6 +406,7 @@ def _locked_sample(sample: Sample, actor: Any) -> Sample:
     if sample.signed_at is not None:
         raise ValidationError("This sample is signed and cannot change: add an addendum with your reason instead.")
     access.require_sample_worker(actor, sample)
+    _check_may_sample(membership_for(actor, sample.centre_id), sample.enrolment, sample.unit)
     return sample
 
 

@@ -10,3 +10,6 @@ referral_raised = Signal()
 # sender=Sample or Action; centre_id, assessor_id, reason. Something that bears on an assessor's
 # risk band happened (a sample signed, an action set, answered, closed or gone overdue).
 quality_facts_changed = Signal()
+# sender=AssessorProfile; profile, why. What plans know of an assessor changed other than the band
+# (a trainee qualified: no longer every first decision sampled, even if the band stays).
+assessor_changed = Signal()

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.centres.models import Centre
 from apps.core.signatures import check_signature
 from apps.qualifications.models import Qualification
 
@@ -65,7 +66,9 @@ def strategy_draft(*, actor: Any, centre_id: int, qualification_id: int | None =
     if qualification_id is not None and not Qualification.objects.filter(pk=qualification_id).exists():
         raise ValidationError("Choose a qualification from the list.")
     scope = _scope(centre_id, qualification_id)
-    # Versions are numbered per centre and qualification: lock the existing ones while numbering.
+    # Versions are numbered per centre and qualification: lock the centre while numbering (there
+    # may be no version yet to lock).
+    Centre.objects.select_for_update().filter(pk=centre_id).first()
     existing = list(SamplingStrategy.objects.select_for_update().filter(scope).order_by("-version"))
     draft = next((s for s in existing if s.status == Status.DRAFT), None)
     if draft is not None:

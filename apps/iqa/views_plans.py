@@ -87,7 +87,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access.plan_get(membership=membership, pk=pk)
     # A big plan shows each assessor's first samples (ready first); one assessor's in full on demand.
     chosen = request.GET.get("assessor", "")
-    page = plans.plan_page(plan, assessor_id=int(chosen) if chosen.isdigit() else None)
+    # ASCII digits only: "²".isdigit() is true, but int("²") fails (a 500).
+    one_assessor = chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
+    page = plans.plan_page(plan, assessor_id=int(chosen) if one_assessor else None)
     sampling_page_exists = bool(url_if_present("iqa_sample_start_item", 0))
     for group in page.groups:
         for item in group.items:
@@ -97,7 +99,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                and access.may_start_plan_item(membership, item))
     can_sample = any(i.can_sample for g in page.groups for i in g.items)
     return render(request, "iqa/plans/plan.html", {
-        "page": page, "plan": plan, "one_assessor": chosen.isdigit(), "can_edit": access.may_edit_plan(membership, plan), "can_sample": can_sample,
+        "page": page, "plan": plan, "one_assessor": one_assessor, "can_edit": access.may_edit_plan(membership, plan), "can_sample": can_sample,
         "Item": PlanItem, "Stage": Stage,
         "strategy_url": _strategy_url(),
         # The plan as CSV is a report (apps/iqa/views_reports.py); linked once that page exists.

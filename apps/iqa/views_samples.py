@@ -103,7 +103,8 @@ def _render(request: HttpRequest, sample: Sample, *, form: SampleForm | None = N
     page = sampling.sample_page(sample)
     can_work = access.may_work_on_sample(membership, sample)
     form = form or (SampleForm(page=page) if can_work else None)
-    ticked = {int(v) for v in (form["decisions"].value() or []) if str(v).isdigit()} if form else page.ticked
+    ticked = ({int(v) for v in (form["decisions"].value() or []) if str(v).isascii() and str(v).isdigit()}
+              if form else page.ticked)
     return render(request, "iqa/samples/sample.html", {
         "page": page, "sample": sample, "enrolment": sample.enrolment, "unit": sample.unit,
         "can_work": can_work, "can_add_addendum": access.may_add_addendum(membership, sample),

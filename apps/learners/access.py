@@ -44,13 +44,17 @@ def enrolment_scope(membership: Membership | None) -> Q:
     if Cap.ASSESS in caps:
         scope |= Q(assessors=membership.user_id)
     if Cap.QUALITY_ASSURE in caps:
-        # The learners allocated to the IQA by name, and every learner of the assessors the
-        # lead IQA allocated to them.
-        allocated = IQAAllocation.objects.filter(centre_id=membership.centre_id, iqa_id=membership.user_id)
-        scope |= Q(iqa=membership.user_id) | Q(assessors__in=allocated.values("assessor_id"))
+        scope |= quality_assured(membership)
     if Cap.OWN_PORTFOLIO in caps:
         scope |= Q(learner__user=membership.user_id)
     return centre & scope
+
+
+def quality_assured(membership: Membership) -> Q:
+    """The enrolments an IQA quality-assures (whatever other roles they hold): those naming them
+    as IQA, and every enrolment of the assessors the lead IQA allocated to them."""
+    allocated = IQAAllocation.objects.filter(centre_id=membership.centre_id, iqa_id=membership.user_id)
+    return Q(centre_id=membership.centre_id) & (Q(iqa=membership.user_id) | Q(assessors__in=allocated.values("assessor_id")))
 
 
 def enrolments_visible(*, membership: Membership | None) -> QuerySet[Enrolment]:

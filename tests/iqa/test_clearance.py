@@ -48,7 +48,7 @@ def test_an_agreeing_summative_sample_clears_the_unit(c):
 
 def test_a_later_disagreement_stands_until_a_summative_re_check_agrees(c):
     learner, unit = c.learners[0], c.unit("1")
-    sign_off(learner, unit, c.assessor)
+    sign_off(learner, unit, c.assessor, on=c.today - timedelta(days=4))
     sample(c, learner, unit, c.assessor, on=c.today - timedelta(days=3))
     disagree = sample(c, learner, unit, c.assessor, outcome=Sample.Outcome.DISAGREE, stage=Stage.INTERIM,
                       on=c.today - timedelta(days=2))
@@ -57,6 +57,20 @@ def test_a_later_disagreement_stands_until_a_summative_re_check_agrees(c):
     assert held.reason == f"IQA disagreed (sample S-{disagree.pk}): re-check pending."
     sample(c, learner, unit, c.assessor, on=c.today - timedelta(days=1))
     assert gate(learner, unit).state == State.SAMPLED
+
+
+def test_an_agreement_with_an_earlier_sign_off_does_not_clear_the_sign_off_in_force(c):
+    """Reopened and signed off again, the unit's decisions may have changed since the sample."""
+    learner, unit = c.learners[0], c.unit("1")
+    first = sign_off(learner, unit, c.assessor, on=c.today - timedelta(days=5))
+    sample(c, learner, unit, c.assessor, on=c.today - timedelta(days=4))
+    assert gate(learner, unit).state == State.SAMPLED
+    reopen(first, c.assessor)
+    sign_off(learner, unit, c.assessor, on=c.today - timedelta(days=2))
+    again = gate(learner, unit)
+    assert again.state != State.SAMPLED and again.sample_id is None
+    later = sample(c, learner, unit, c.assessor, on=c.today - timedelta(days=1))
+    assert gate(learner, unit).sample_id == later.pk
 
 
 def test_an_open_or_answered_action_holds_the_unit_and_a_closed_one_does_not(c):

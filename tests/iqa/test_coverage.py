@@ -170,6 +170,17 @@ def test_the_default_period_is_the_iqas_current_plan(world):
     assert term.start.day == 1 and term.start <= fresh.today <= term.end
 
 
+def test_without_a_plan_the_default_period_is_the_one_plans_are_made_for():
+    from datetime import date
+
+    from apps.iqa.planning import period_containing
+
+    fresh = college(learners=0)
+    for today in (date(2026, 1, 15), date(2025, 9, 1), date(2026, 7, 31)):
+        period = default_period(membership(fresh, fresh.iqa), today=today)
+        assert (period.start, period.end) == period_containing(today, 3), today
+
+
 def test_the_page_for_each_reader_and_refused_to_assessors(client, world):
     c = world["c"]
     for user in (c.iqa, c.lead, c.admin, c.eqa):

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.assessment.models import UnitReopening
 from apps.audit.models import AuditEvent
@@ -312,3 +313,33 @@ def test_the_iqa_home_lists_ready_samples_first(client):
     client.force_login(w.iqa)
     page = client.get(reverse("home")).content.decode()
     assert "ready to take" in page and reverse("iqa_plans") in page
+
+
+def test_the_plan_page_ignores_an_assessor_that_is_not_a_plain_number(client):
+    w = plan_world()
+    caseload(w, 1)
+    plan = generate(w).plan
+    client.force_login(w.iqa)
+    for odd in ("²", "١٢", "9" * 40, "-1"):
+        assert client.get(reverse("iqa_plan", args=[plan.pk]), {"assessor": odd}).status_code == 200, odd
+
+
+def test_when_a_trainee_qualifies_the_plan_drops_their_first_decision_samples_even_if_the_band_stays():
+    from apps.iqa.profiles import band_override, profile_for, profile_record_qualified
+
+    w = plan_world()
+    caseload(w, 1)
+    plan = generate(w).plan
+
+    def firsts():
+        return live(plan).filter(assessor=w.trainee, reason=PlanItem.Reason.TRAINEE_FIRST,
+                                 status=PlanItem.Status.PLANNED).count()
+
+    assert firsts() > 0
+    today = timezone.localdate()
+    profile = band_override(actor=w.lead, profile=profile_for(w.centre.pk, w.trainee.pk), band=Band.HIGH,
+                            reason="Kept under close watch", review_on=today + timedelta(days=30))
+    profile = profile_record_qualified(actor=w.lead, profile=profile, qualification="Assessor award",
+                                       qualified_on=today)
+    assert profile.band == Band.HIGH  # the band stood, yet the plan followed
+    assert firsts() == 0

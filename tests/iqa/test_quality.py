@@ -204,3 +204,19 @@ def test_the_lists_query_count_does_not_grow(client, c):
             sizes.append(len(queries))
         counts.append(sizes)
     assert counts[0] == counts[1], counts
+
+
+def test_a_meeting_action_for_an_iqa_attendee_can_be_seen_answered_and_closed(c, client):
+    from apps.iqa import actions as action_services
+
+    due = c.today + timedelta(days=30)
+    quality.meeting_record(actor=c.lead, centre=c.centre, data=meeting(
+        c, actions=[ActionInput("Lead the next exemplar.", due, c.iqa.pk)]))
+    action = Action.objects.get()
+    client.force_login(c.iqa)
+    assert client.get(reverse("iqa_action", args=[action.pk])).status_code == 200
+    assert "Lead the next exemplar." in client.get(reverse("iqa_actions")).content.decode()
+    action_services.action_respond(action=action, actor=c.iqa, response="Done: exemplar chosen.")
+    action_services.action_close(action=action, actor=c.lead)
+    action.refresh_from_db()
+    assert action.status == Action.Status.CLOSED

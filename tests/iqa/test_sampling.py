@@ -161,6 +161,33 @@ def test_signing_refuses_in_words_and_changes_nothing(w):
     assert not UnitReopening.objects.exists()
 
 
+def test_signing_checks_scope_and_own_work_again_as_they_stand_now(w):
+    sample = start(w)
+    w.enrolment.assessors.add(w.iqa)  # since the start, the IQA has become the learner's assessor
+    with pytest.raises(ValidationError, match="never samples their own decisions"):
+        sampling.sample_sign(sample=sample, actor=w.iqa, entry=entry(sample), signed_name=w.iqa.full_name,
+                             ip_address=None)
+    w.enrolment.assessors.remove(w.iqa)
+    IQAAllocation.objects.filter(iqa=w.iqa).delete()  # and the allocation has ended
+    with pytest.raises(PermissionDenied):
+        sampling.sample_save(sample=sample, actor=w.iqa, entry=entry(sample))
+    sample.refresh_from_db()
+    assert sample.signed_at is None and sample.outcome == ""
+
+
+def test_an_iqa_who_also_assesses_the_learner_does_not_see_another_iqas_sample_of_them(w):
+    from apps.centres.access import membership_for
+    from apps.iqa import access
+
+    both = MembershipFactory(centre=w.centre, is_iqa=True, is_assessor=True).user
+    w.enrolment.assessors.add(both)  # they assess this learner; they are not the learner's IQA
+    sample = start(w)
+    membership = membership_for(both, w.centre.pk)
+    assert not access.samples_visible(membership).filter(pk=sample.pk).exists()
+    assert not access.enrolments_in_scope(membership).filter(pk=w.enrolment.pk).exists()
+    assert access.enrolments_in_scope(membership_for(w.iqa, w.centre.pk)).filter(pk=w.enrolment.pk).exists()
+
+
 def test_a_signed_sample_is_immutable_and_corrected_by_an_addendum(w, client):
     sample = start(w)
     sampling.sample_sign(sample=sample, actor=w.iqa, entry=entry(sample), signed_name="ira quality", ip_address=None)
@@ -280,3 +307,12 @@ def test_the_checks_the_form_offers_are_those_of_checks_py(w, client):
     body = client.get(reverse("iqa_sample", args=[sample.pk])).content.decode()
     for check in checks.VARCS + checks.PROCESS:
         assert escape(check.question) in body
+
+
+def test_a_non_ascii_digit_among_the_ticked_decisions_is_an_error_on_the_page_not_a_500(w, client):
+    sample = start(w)
+    client.force_login(w.iqa)
+    data = page_post(sample)
+    data["decisions"] = ["²"]  # "²".isdigit() is true, int("²") is not a number
+    response = client.post(reverse("iqa_sample_save", args=[sample.pk]), data)
+    assert response.status_code == 200
