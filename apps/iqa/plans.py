@@ -234,6 +234,15 @@ def plan_generate(*, actor: Any, centre: Any, period_start: date | None = None, 
         Membership.objects.select_for_update().filter(pk=membership.pk).first()
         plan = SamplingPlan.objects.select_for_update().filter(
             centre_id=centre.pk, iqa_id=membership.user_id, period_start=period[0]).first()
+        overlapping = SamplingPlan.objects.filter(
+            centre_id=centre.pk, iqa_id=membership.user_id, period_start__lte=period[1], period_end__gte=period[0],
+        ).exclude(period_start=period[0]).order_by("period_start").first()
+        if plan is None and overlapping is not None:
+            raise ValidationError(
+                f"You already have a plan for {overlapping.period_start:%-d %b %Y} to {overlapping.period_end:%-d %b %Y}, "
+                f"which overlaps {period[0]:%-d %b %Y} to {period[1]:%-d %b %Y}: open that plan, or start the new one "
+                f"after it ends."
+            )
         created = plan is None
         if created:
             plan = SamplingPlan.objects.create(

@@ -343,3 +343,14 @@ def test_when_a_trainee_qualifies_the_plan_drops_their_first_decision_samples_ev
                                        qualified_on=today)
     assert profile.band == Band.HIGH  # the band stood, yet the plan followed
     assert firsts() == 0
+
+
+def test_a_plan_that_would_overlap_another_of_the_same_iqa_is_refused_in_words():
+    w = plan_world()
+    caseload(w, 1)
+    first = generate(w).plan
+    with pytest.raises(ValidationError, match="which overlaps"):
+        generate(w, period_start=first.period_start + timedelta(days=1))
+    assert SamplingPlan.objects.count() == 1
+    after = generate(w, period_start=first.period_end + timedelta(days=1)).plan
+    assert after.period_start == first.period_end + timedelta(days=1)
