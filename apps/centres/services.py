@@ -181,6 +181,11 @@ def membership_change_roles(*, membership: Membership, actor, roles: RoleSet) ->
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.roleset.admin and not roles.admin and _admins_left(membership.centre, membership) == 0:
         raise ValidationError("A centre needs at least one active admin: make someone else an admin first.")
+    return _roles_set(membership, roles, actor=actor)
+
+
+def _roles_set(membership: Membership, roles: RoleSet, *, actor) -> Membership:
+    """Give the (locked) membership these roles, audited with what they were before."""
     before = membership.roleset.labels()
     membership.set_roles(roles)
     membership.save()
@@ -226,14 +231,4 @@ def membership_clear_trainee(*, centre_id: int, user_id: int, actor) -> Membersh
     membership = Membership.objects.select_for_update().filter(centre_id=centre_id, user_id=user_id).first()
     if membership is None or not membership.roleset.trainee_assessor:
         return None
-    before = membership.roleset.labels()
-    membership.set_roles(replace(membership.roleset, trainee_assessor=False))
-    membership.save()
-    audit_record(
-        action="membership.roles_changed",
-        actor=actor,
-        centre=membership.centre,
-        obj=membership,
-        payload={"before": before, "after": membership.roleset.labels()},
-    )
-    return membership
+    return _roles_set(membership, replace(membership.roleset, trainee_assessor=False), actor=actor)

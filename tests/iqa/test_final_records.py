@@ -5,26 +5,14 @@ supersedes), whoever is connected; the services still save open samples and edit
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, connection, transaction
 
 from apps.iqa import sampling
 from apps.iqa.models import AssessorProfile, Band, RiskBandChange, SampleAddendum, SamplingStrategy
 from apps.iqa.strategies import strategy_approve, strategy_draft, strategy_update
 from tests.iqa.support_samples import entry, signed_off_unit
+from tests.test_append_only import refused, run
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(sql: str, params: list) -> str:
-    with pytest.raises(DatabaseError) as caught, transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    return str(caught.value)
-
-
-def run(sql: str, params: list) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 @pytest.fixture
