@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.core.signatures import check_signature, normalise_name  # noqa: F401  (used by views and tests)
+from apps.core.signatures import check_signature, normalise_name, signature_or_problem  # noqa: F401  (used by views and tests)
 from apps.evidence.models import Evidence
 from apps.learners.access import is_learner_of
 from apps.learners.models import Enrolment
@@ -133,10 +133,7 @@ def evidence_assess(
         )
     _active(enrolment)
     problems: list[str] = []
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     if judgement.outcome not in EvidenceAssessment.Outcome.values:
         problems.append("Choose whether to accept the evidence or refer it back to the learner.")
     feedback = judgement.feedback.strip()
@@ -291,10 +288,7 @@ def decision_correct(
         problems.append("This decision has already been corrected: correct the latest decision instead.")
     if not reason.strip():
         problems.append("Give the reason for the correction: it is kept with the decision for quality assurance.")
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     criterion = decision.criterion
     name = _criterion_name(criterion, criterion.unit)
     if outcome not in Decision.Outcome.values:
@@ -338,10 +332,7 @@ def requirement_coverage_withdraw(
         problems.append("This tick has already been withdrawn.")
     if not reason.strip():
         problems.append("Give the reason for withdrawing the tick.")
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     unit = coverage.requirement.unit
     if unit.pk in _locked_units(enrolment):
         problems.append(_locked_message(unit))
@@ -383,10 +374,7 @@ def decisions_countersign(
         raise ValidationError("Some of these decisions could not be found.")
     membership = access.countersigner_for(actor, centres.pop())
     problems = []
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     signed = set(Countersignature.objects.filter(decision_id__in=ids).values_list("decision_id", flat=True))
     corrected = set(Decision.objects.filter(supersedes_id__in=ids).values_list("supersedes_id", flat=True))
     for d in rows:
@@ -444,10 +432,7 @@ def unit_sign_off(
     readiness = unit_readiness(enrolment, unit)
     if not readiness.ready:
         problems.append(f"Unit {unit.number} cannot be signed off yet: {'; '.join(readiness.problems())}.")
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     if problems:
         raise ValidationError(problems)
     sign_off = UnitSignOff.objects.create(
@@ -508,10 +493,7 @@ def unit_reopen(*, sign_off: UnitSignOff, actor, reason: str, signed_name: str, 
         problems.append(f"Unit {sign_off.unit.number} has already been reopened.")
     if not reason.strip():
         problems.append("Give the reason for reopening the unit: it is kept with the sign-off.")
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     if problems:
         raise ValidationError(problems)
     unit = sign_off.unit

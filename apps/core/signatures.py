@@ -24,3 +24,13 @@ def check_signature(signed_name: str, expected: str, *, whose: str = "your") -> 
     if expected.strip() and not same_name(signed_name, expected):
         raise ValidationError(f"Type {whose} full name exactly as the centre has it: {expected}.")
     return " ".join(signed_name.split())
+
+
+def signature_or_problem(signed_name: str, expected: str, problems: list[str], *, whose: str = "your") -> str:
+    """check_signature for a service that lists every problem at once: a refusal joins `problems`
+    (the name comes back as typed) instead of being raised on its own."""
+    try:
+        return check_signature(signed_name, expected, whose=whose)
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+        return signed_name

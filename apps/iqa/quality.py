@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.centres.models import Centre
-from apps.core.signatures import check_signature
+from apps.core.signatures import signature_or_problem
 from apps.core.validators import EARLIEST_DATE
 from apps.evidence.models import Evidence
 from apps.learners.models import Enrolment
@@ -167,11 +167,7 @@ def observation_record(*, actor: Any, centre: Centre, data: ObservationInput) ->
     if len(data.notes) > TEXT_MAX * 4:
         problems.append("The notes are too long.")
     problems += _action_problems(data.actions)
-    signed_name = ""
-    try:
-        signed_name = check_signature(data.signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems += exc.messages
+    signed_name = signature_or_problem(data.signed_name, actor.full_name, problems)
     if problems:
         raise ValidationError(problems)
 

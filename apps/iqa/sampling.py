@@ -31,7 +31,7 @@ from apps.assessment.models import Decision, Mapping, UnitSignOff
 from apps.audit.services import audit_record
 from apps.centres.access import membership_for
 from apps.centres.models import Membership
-from apps.core.signatures import check_signature
+from apps.core.signatures import signature_or_problem
 from apps.evidence.models import EvidenceFile, EvidenceVersion
 from apps.learners.access import assessor_ids
 from apps.learners.models import Enrolment
@@ -439,10 +439,7 @@ def sample_sign(*, sample: Sample, actor: Any, entry: SampleEntry, signed_name: 
         outcome=sample.outcome, feedback=sample.feedback, trainee=trainee,
         decisions_sampled=len(set(entry.decision_ids)), actions=len(actions),
     ) if p not in problems]
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     if problems:
         raise ValidationError(problems)
     enrolment = _lock(sample.enrolment)
@@ -499,10 +496,7 @@ def sample_addendum(*, sample: Sample, actor: Any, reason: str, text: str, signe
         problems.append("Give the reason for the addendum: it is kept with the sample.")
     if not text.strip():
         problems.append("Write what the addendum corrects or adds.")
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     if problems:
         raise ValidationError(problems)
     addendum = SampleAddendum.objects.create(sample=sample, reason=reason.strip(), text=text.strip(), signed_by=actor,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.centres.models import Centre
-from apps.core.signatures import check_signature
+from apps.core.signatures import signature_or_problem
 from apps.qualifications.models import Qualification
 
 from . import access, rules
@@ -123,10 +123,7 @@ def strategy_approve(*, actor: Any, strategy: SamplingStrategy, signed_name: str
     if strategy.status != Status.DRAFT:
         problems.append(f"Version {strategy.version} is {strategy.get_status_display().lower()}: "
                         "only a draft is approved.")
-    try:
-        signed_name = check_signature(signed_name, actor.full_name)
-    except ValidationError as exc:
-        problems.extend(exc.messages)
+    signed_name = signature_or_problem(signed_name, actor.full_name, problems)
     problems.extend(rules.errors(strategy.rules))
     if problems:
         raise ValidationError(problems)
