@@ -20,6 +20,9 @@ COPY --chown=attest:attest . .
 RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379 \
     ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
+# The signing-keys volume is mounted here; a new named volume takes this folder's owner and mode.
+RUN install -d -o attest -g attest -m 700 /srv/signing
+
 USER attest
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "300", "--forwarded-allow-ips", "*", "--access-logfile", "-"]

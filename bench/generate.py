@@ -489,14 +489,14 @@ class Generator:
                 e.status = "active"
             e.obj = Obj(e.added + timedelta(minutes=5), (
                 self.centre, e.learner, e.qual.id, f"{e.qual.number[:3]}-{rng.randint(100000, 999999)}", e.start,
-                e.end, e.status, e.iqa.user_id, e.added + timedelta(minutes=5),
+                e.end, e.status, e.iqa.user_id, e.added + timedelta(minutes=5), "", "",
             ))
             enrolment_rows.append(e.obj)
         _number("learners_enrolment", enrolment_rows)
         self.counts["enrolments"] = _write(
             "learners_enrolment",
             ["centre_id", "learner_id", "qualification_id", "registration_number", "start_date", "planned_end_date",
-             "status", "iqa_id", "created_at"],
+             "status", "iqa_id", "created_at", "registered_name", "funding_status"],
             enrolment_rows,
         )
         assigned, planned = [], []

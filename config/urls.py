@@ -15,6 +15,8 @@ urlpatterns = [
     path("assessment/", include("apps.assessment.urls")),
     path("records/", include("apps.records.urls")),
     path("iqa/", include("apps.iqa.urls")),
+    path("claims/", include("apps.certification.urls")),
+    path("verify/", include("apps.certification.urls_verify")),
     path("django-admin/", admin.site.urls),
 ]
 

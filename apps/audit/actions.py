@@ -84,6 +84,30 @@ GROUPS: dict[str, dict[str, str]] = {
         "iqa.report_requested": "Quality assurance report requested",
         "iqa.report_downloaded": "Quality assurance report downloaded",
     },
+    "Certification": {
+        # the centre's details with each awarding organisation (apps/certification/settings.py)
+        "certification.ao_number_set": "Centre number with an awarding organisation set",
+        "certification.approval_set": "Qualification approval or Direct Claims Status changed",
+        "certification.registration_updated": "Awarding organisation registration details changed",
+        # claim batches (apps/certification/batches.py)
+        "claim.batch_created": "Claim batch started",
+        "claim.learners_added": "Learners added to a claim batch",
+        "claim.learner_removed": "Learner taken out of a claim batch",
+        "claim.reopened": "Claim batch reopened as a draft",
+        "claim.declared": "Pre-claim declaration signed",
+        "claim.authorised": "Claim authorised by the centre",
+        "claim.eqa_approved": "Claim signed off by the EQA",
+        "claim.eqa_queried": "Claim queried by the EQA",
+        "claim.submitted": "Claim submitted to the awarding organisation",
+        "claim.exported": "Claim file downloaded",
+        "claim.outcome_recorded": "Awarding organisation's answer recorded",
+        # documents for learners (apps/certification/documents.py)
+        "document.run_requested": "Documents requested for a claim batch",
+        "document.issued": "Document issued",
+        "document.revoked": "Document revoked",
+        "document.reissued": "Document reissued",
+        "document.downloaded": "Document downloaded",
+    },
     "Learners and enrolments": {
         "learner.created": "Learner added",
         "learner.updated": "Learner's details changed",

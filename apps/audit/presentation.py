@@ -724,6 +724,151 @@ def _iqa_report_downloaded(f: _Facts) -> str:
     return f"{f.actor} downloaded {kind} as {'a CSV file' if f.p.get('format') == 'csv' else 'a PDF'}"
 
 
+# --- certification: the centre's details with each AO (apps/certification/settings.py) -----------
+
+
+@_says("certification.ao_number_set", uses=["awarding_organisation", "centre_number", "before"])
+def _certification_ao_number_set(f: _Facts) -> str:
+    before = f" (was {f.text('before')})" if f.p.get("before") else ""
+    return f"{f.actor} set the centre's {f.text('awarding_organisation')} number to {f.text('centre_number')}{before}"
+
+
+@_says("certification.approval_set", uses=["qualification_number", "ao_course_code", "has_dcs", "dcs_since"])
+def _certification_approval_set(f: _Facts) -> str:
+    code = f", course code {f.text('ao_course_code')}" if f.p.get("ao_course_code") else ""
+    if f.p.get("has_dcs"):
+        since = f" since {f.text('dcs_since')}" if f.p.get("dcs_since") else ""
+        dcs = f"with Direct Claims Status{since}"
+    else:
+        dcs = "without Direct Claims Status"
+    return f"{f.actor} set the centre's approval for {f.text('qualification_number')}{code}, {dcs}"
+
+
+@_says("certification.registration_updated", uses=["learner", "qualification", "enrolment"])
+def _certification_registration_updated(f: _Facts) -> str:
+    on = f" on {f.text('qualification')}" if f.p.get("qualification") else ""
+    return f"{f.actor} changed the awarding organisation registration of {f.text('learner') or 'a learner'}{on}"
+
+
+# --- certification: claim batches (apps/certification/batches.py) ------------------------------
+
+
+def _batch(f: _Facts) -> str:
+    return f"claim batch {f.text('reference')}" if f.p.get("reference") else "a claim batch"
+
+
+def _learners(f: _Facts) -> str:
+    count = f.p.get("learners") or 0
+    return f"{count} learner{'s' if count != 1 else ''}"
+
+
+@_says("claim.batch_created", uses=["reference", "awarding_organisation", "learners"])
+def _claim_batch_created(f: _Facts) -> str:
+    return f"{f.actor} started {_batch(f)} to {f.text('awarding_organisation')} with {_learners(f)}"
+
+
+@_says("claim.learners_added", uses=["reference", "learners"])
+def _claim_learners_added(f: _Facts) -> str:
+    return f"{f.actor} added {_learners(f)} to {_batch(f)}"
+
+
+@_says("claim.learner_removed", uses=["reference", "learner"])
+def _claim_learner_removed(f: _Facts) -> str:
+    return f"{f.actor} took {f.text('learner') or 'a learner'} out of {_batch(f)}"
+
+
+@_says("claim.reopened", uses=["reference"])
+def _claim_reopened(f: _Facts) -> str:
+    return f"{f.actor} reopened {_batch(f)} as a draft; its signatures were cleared"
+
+
+@_says("claim.declared", uses=["reference", "signed_name"])
+def _claim_declared(f: _Facts) -> str:
+    return f"{f.actor} signed the pre-claim declaration of {_batch(f)} as {_q(f.text('signed_name'))}"
+
+
+@_says("claim.authorised", uses=["reference", "signed_name", "route", "without_dcs"])
+def _claim_authorised(f: _Facts) -> str:
+    if f.p.get("route") == "dcs":
+        return f"{f.actor} authorised {_batch(f)}: ready to submit under Direct Claims Status"
+    without = f" (no Direct Claims Status for {f.text('without_dcs')})" if f.p.get("without_dcs") else ""
+    return f"{f.actor} authorised {_batch(f)}: awaiting the EQA's sign-off{without}"
+
+
+@_says("claim.eqa_approved", uses=["reference", "signed_name"])
+def _claim_eqa_approved(f: _Facts) -> str:
+    return f"{f.actor} signed off {_batch(f)} as the external quality assurer"
+
+
+@_says("claim.eqa_queried", uses=["reference", "signed_name", "note"])
+def _claim_eqa_queried(f: _Facts) -> str:
+    note = f": {f.text('note')}" if f.p.get("note") else ""
+    return f"{f.actor} queried {_batch(f)}{note}"
+
+
+@_says("claim.submitted", uses=["reference", "awarding_organisation", "learners"])
+def _claim_submitted(f: _Facts) -> str:
+    return f"{f.actor} submitted {_batch(f)} to {f.text('awarding_organisation')} for {_learners(f)}"
+
+
+@_says("claim.exported", uses=["reference", "file"])
+def _claim_exported(f: _Facts) -> str:
+    return f"{f.actor} downloaded {f.text('file') or 'a file'} of {_batch(f)}"
+
+
+@_says("claim.outcome_recorded", uses=["reference", "learner", "status", "certificate_number", "certificate_date",
+                                       "reason", "corrects"])
+def _claim_outcome_recorded(f: _Facts) -> str:
+    if f.p.get("status") == "certificated":
+        answer = f"certificated, certificate {f.text('certificate_number')} of {f.text('certificate_date')}"
+    else:
+        answer = f"{f.text('status') or 'answered'}: {f.text('reason')}"
+    correction = " (a correction)" if f.p.get("corrects") else ""
+    learner = f.text("learner") or "a learner"
+    return f"{f.actor} recorded the awarding organisation's answer for {learner} in {_batch(f)}: {answer}{correction}"
+
+
+# --- certification: documents for learners (apps/certification/documents.py) --------------------
+
+_DOCUMENT_KINDS = {"achievement_record": "achievement record", "credit_certificate": "centre credit record"}
+
+
+def _document(f: _Facts) -> str:
+    kind = _DOCUMENT_KINDS.get(f.p.get("kind"), "document")
+    return f"{kind} {f.text('number')}" if f.p.get("number") else f"a {kind}"
+
+
+@_says("document.run_requested", uses=["batch", "learners", "total", "kinds"])
+def _document_run_requested(f: _Facts) -> str:
+    total = f.p.get("total") or 0
+    return (f"{f.actor} asked for {total} document{'s' if total != 1 else ''} for {_learners(f)} "
+            f"of claim batch {f.text('batch')}")
+
+
+@_says("document.issued", uses=["number", "kind", "supersedes"])
+def _document_issued(f: _Facts) -> str:
+    replacing = f", replacing {f.text('supersedes')}" if f.p.get("supersedes") else ""
+    return f"{f.actor} issued {_document(f)}{replacing}"
+
+
+@_says("document.revoked", uses=["number", "kind", "reason"])
+def _document_revoked(f: _Facts) -> str:
+    return f"{f.actor} revoked {_document(f)}: {f.text('reason')}"
+
+
+@_says("document.reissued", uses=["number", "kind", "supersedes", "reason"])
+def _document_reissued(f: _Facts) -> str:
+    reason = f": {f.text('reason')}" if f.p.get("reason") else ""
+    return f"{f.actor} reissued {f.text('supersedes') or 'a document'} as {_document(f)}{reason}"
+
+
+@_says("document.downloaded", uses=["number", "kind", "zip", "batch"])
+def _document_downloaded(f: _Facts) -> str:
+    if f.p.get("zip"):
+        return f"{f.actor} downloaded the documents of claim batch {f.text('batch')} as a ZIP file"
+    return f"{f.actor} downloaded {_document(f)}"
+
+
 # --- the payload as labelled values ----------------------------------------------------------
 
 # Row ids mean nothing to a reader; the sentence names what they point at.

@@ -43,6 +43,9 @@ class Cap(StrEnum):
     # The lead IQA's authority: approve sampling strategies, allocate IQAs to assessors, see all
     # of the centre's quality assurance. Granted to an IQA marked as lead.
     LEAD_QUALITY_ASSURE = "lead_quality_assure"
+    # The awarding organisation's external quality assurer: signs off claims of centres without
+    # Direct Claims Status.
+    EXTERNAL_QUALITY_ASSURE = "external_quality_assure"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
@@ -52,7 +55,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.ADMIN: frozenset(
         {Cap.MANAGE_CENTRE, Cap.VIEW_AUDIT, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS}
     ),
-    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS}),
+    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS, Cap.EXTERNAL_QUALITY_ASSURE}),
 }
 # What a trainee assessor lacks: their decisions are provisional until countersigned.
 TRAINEE_WITHHELD = frozenset({Cap.SIGN_OFF})

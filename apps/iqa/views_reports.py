@@ -10,13 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.audit.services import audit_record
+from apps.core.http import private_download
 from apps.qualifications.models import Qualification
 
 from . import access, reports
@@ -89,19 +91,12 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("This report is not ready.")
     with transaction.atomic():
         reports.report_download(actor=request.user, report=report)
-    response = FileResponse(default_storage.open(report.key, "rb"), as_attachment=True,
-                            filename=report.filename or f"report-{report.pk}.pdf", content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(default_storage.open(report.key, "rb"), report.filename or f"report-{report.pk}.pdf",
+                            "application/pdf")
 
 
-def _csv_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+def _csv_response(data: bytes, filename: str) -> HttpResponseBase:
+    return private_download(data, filename, "text/csv; charset=utf-8")
 
 
 @login_required

@@ -56,25 +56,29 @@ def seed_learners(*, password: str, today: date | None = None) -> list[str]:
     """Create or keep the demo learners and their enrolments; returns the emails of the
     accounts this added or refreshed (learner2@demo.test)."""
     today = today or timezone.localdate()
-    User = get_user_model()
     refreshed = []
     for email, (slug, full_name) in NEW_PEOPLE.items():
-        centre = Centre.objects.get(slug=slug)
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = user_create(email=email, full_name=full_name, password=password, email_verified=True)
-        else:
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        membership, _ = Membership.objects.get_or_create(centre=centre, user=user)
-        if not membership.roleset.learner or not membership.is_active:
-            membership.set_roles(dataclasses.replace(membership.roleset, learner=True))
-            membership.is_active = True
-            membership.save()
+        learner_account(Centre.objects.get(slug=slug), email=email, full_name=full_name, password=password)
         refreshed.append(email)
     for spec in DEMO_LEARNERS:
         _seed_one(spec, today)
     return refreshed
+
+
+def learner_account(centre: Centre, *, email: str, full_name: str, password: str) -> None:
+    """A demo learner's account and active learner membership, made or given the demo password again."""
+    User = get_user_model()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = user_create(email=email, full_name=full_name, password=password, email_verified=True)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    membership, _ = Membership.objects.get_or_create(centre=centre, user=user)
+    if not membership.roleset.learner or not membership.is_active:
+        membership.set_roles(dataclasses.replace(membership.roleset, learner=True))
+        membership.is_active = True
+        membership.save()
 
 
 def _seed_one(spec: DemoLearner, today: date) -> None:

@@ -48,12 +48,24 @@ class Enrolment(models.Model):
         COMPLETED = "completed", "Completed"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class Funding(models.TextChoices):
+        FUNDED = "funded", "Funded"
+        NON_FUNDED = "non_funded", "Not funded"
+
     centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="enrolments")
     learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="enrolments")
     # A specific version: a later version of the specification never re-points this enrolment.
     qualification = models.ForeignKey("qualifications.Qualification", on_delete=models.PROTECT, related_name="+")
     registration_number = models.CharField("awarding organisation registration number", max_length=50, blank=True)
+    # The learner start date the awarding organisation is told (NCFE's "learner start date"):
+    # once a claim carrying it has been submitted it is locked (start_date_sent_at).
     start_date = models.DateField()
+    # The awarding organisation's registration, as a claim must repeat it exactly.
+    registered_on = models.DateField("date registered with the awarding organisation", null=True, blank=True)
+    registered_name = models.CharField("legal name as registered", max_length=200, blank=True)
+    registered_date_of_birth = models.DateField("date of birth as registered", null=True, blank=True)
+    funding_status = models.CharField(max_length=20, choices=Funding.choices, blank=True)
+    start_date_sent_at = models.DateTimeField(null=True, blank=True)
     planned_end_date = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     assessors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="assessed_enrolments", blank=True)

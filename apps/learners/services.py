@@ -265,6 +265,16 @@ def _check_dates(start_date: date, planned_end_date: date) -> None:
         raise ValidationError({"planned_end_date": problem})
 
 
+def start_date_locked_message(enrolment: Enrolment) -> str:
+    """Why the learner start date cannot change: a claim carrying it has been submitted, and the
+    awarding organisation changes it only on request (NCFE asks for evidence)."""
+    ao = enrolment.qualification.awarding_organisation
+    sent = timezone.localtime(enrolment.start_date_sent_at).date() if enrolment.start_date_sent_at else None
+    when = f" on {sent.day} {sent:%B %Y}" if sent else ""
+    return (f"The learner start date was sent to {ao} with a claim{when}, so it is locked. {ao} changes it only "
+            "on request, with evidence: ask their customer support.")
+
+
 def _names(users: Iterable) -> list[str]:
     return sorted(f"{user} ({user.email})" for user in users)
 
@@ -357,6 +367,8 @@ def enrolment_update(
     access.require_manager(actor, enrolment.centre_id)
     enrolment = Enrolment.objects.select_for_update().select_related("learner__centre").get(pk=enrolment.pk)
     assessors = list(assessors)
+    if start_date != enrolment.start_date and enrolment.start_date_sent_at is not None:
+        raise ValidationError({"start_date": start_date_locked_message(enrolment)})
     _check_dates(start_date, planned_end_date)
     _check_staff(enrolment.learner, assessors, iqa)
     before = {

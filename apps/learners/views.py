@@ -3,7 +3,6 @@ selector, check, bind the form, call the service, redirect with a message."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from apps.centres.access import manager_required
 from apps.centres.models import Invitation, Membership
+from apps.core.forms import errors_to_fields
 from apps.core.lists import list_page
 from apps.qualifications.engine import describe_rules
 
@@ -29,17 +29,6 @@ from .forms import (
 )
 from .models import Enrolment, LearnerImport
 from .rules import qualification_name
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's errors on the form: on their field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error.messages)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -68,7 +57,7 @@ def learner_create(request: HttpRequest) -> HttpResponse:
         try:
             created = services.learner_create(centre=request.centre, actor=request.user, base_url=_base_url(request), **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_fields(form, exc)
         else:
             learner = created.learner
             if created.invited and created.linked:
@@ -126,7 +115,7 @@ def learner_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             learner = services.learner_update(learner=learner, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_fields(form, exc)
         else:
             messages.success(request, f"Details of {learner.full_name} saved.")
             return redirect("learner_detail", pk=learner.pk)
@@ -158,7 +147,7 @@ def enrolment_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             enrolment = services.enrolment_create(learner=learner, actor=request.user, today=today, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_fields(form, exc)
         else:
             messages.success(
                 request,
@@ -184,7 +173,7 @@ def enrolment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.enrolment_update(enrolment=enrolment, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_fields(form, exc)
         else:
             messages.success(request, "Enrolment saved.")
             return redirect("learner_detail", pk=enrolment.learner_id)
@@ -292,7 +281,7 @@ def prior_achievement_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.prior_achievement_record(enrolment=enrolment, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_fields(form, exc)
         else:
             unit = form.cleaned_data["unit"]
             messages.success(request, f"Unit {unit.number} recorded as {dict(form.fields['route'].choices)[form.cleaned_data['route']].lower()}.")
@@ -333,7 +322,7 @@ def learner_import(request: HttpRequest) -> HttpResponse:
                     centre=request.centre, actor=request.user, filename=upload.name, data=upload.read()
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_to_fields(form, exc)
             else:
                 return redirect("learner_import_preview", pk=learner_import.pk)
     return render(

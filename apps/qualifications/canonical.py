@@ -27,6 +27,7 @@ from .models import AssessmentCriterion, EvidenceRequirement, LearningOutcome, Q
 _GROUP_KEYS = ("id", "title", "mandatory")
 _RULE_KEYS = ("type", "groups", "level", "min", "max")
 _BARRED_KEYS = ("units", "text")
+_CORRECTION_KEYS = ("id", "reason", "unit")
 _DATE_FIELDS = ("operational_start", "operational_end", "registration_end", "certification_end")
 
 # What qualification_to_canonical reads; prefetch it to export without a query per unit.
@@ -95,6 +96,7 @@ def canonical_to_rows(data: dict[str, Any]) -> QualificationRows:
         groups=[_ordered(g, _GROUP_KEYS) for g in data["groups"]],
         rules_json=[_ordered(r, _RULE_KEYS) for r in data["rules"]],
         barred=[_ordered(b, _BARRED_KEYS) for b in data["barred"]],
+        corrections=[_ordered(c, _CORRECTION_KEYS) for c in data.get("corrections", [])],
     )
     rows = QualificationRows(qualification)
     for u_pos, raw in enumerate(data["units"]):
@@ -149,7 +151,7 @@ def _ordered(raw: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 def rows_to_canonical(rows: QualificationRows) -> dict[str, Any]:
     q = rows.qualification
-    return {
+    data = {
         "format": FORMAT,
         "number": q.number,
         "title": q.title,
@@ -174,8 +176,12 @@ def rows_to_canonical(rows: QualificationRows) -> dict[str, Any]:
         "groups": [_ordered(g, _GROUP_KEYS) for g in q.groups],
         "rules": [_ordered(r, _RULE_KEYS) for r in q.rules_json],
         "barred": [_ordered(b, _BARRED_KEYS) for b in q.barred],
-        "units": [_unit_to_canonical(u) for u in rows.units],
     }
+    # Only a version read with corrections has the key, so files without any keep their text.
+    if q.corrections:
+        data["corrections"] = [_ordered(c, _CORRECTION_KEYS) for c in q.corrections]
+    data["units"] = [_unit_to_canonical(u) for u in rows.units]
+    return data
 
 
 def _unit_to_canonical(rows: UnitRows) -> dict[str, Any]:

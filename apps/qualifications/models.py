@@ -83,6 +83,9 @@ class Qualification(models.Model):
     groups = models.JSONField(default=list, blank=True)
     rules_json = models.JSONField("rules", default=list, blank=True, db_column="rules")
     barred = models.JSONField(default=list, blank=True)
+    # Where this version departs from what its source prints, each with its reason and the
+    # unit it concerns (None: the qualification); shown on the catalogue pages.
+    corrections = models.JSONField(default=list, blank=True)
     # sha256 of the canonical YAML text: an identical file loads as a no-op.
     content_hash = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(default=timezone.now)
@@ -116,6 +119,14 @@ class Qualification(models.Model):
         if self.operational_start is not None and self.operational_start > today:
             return False
         return not self.is_withdrawn(today)
+
+    @property
+    def corrections_by_unit(self) -> dict[str | None, list[dict[str, str | None]]]:
+        """The corrections grouped by the unit number they concern (None: the whole qualification)."""
+        out: dict[str | None, list[dict[str, str | None]]] = {}
+        for correction in self.corrections:
+            out.setdefault(correction["unit"], []).append(correction)
+        return out
 
     def rules(self) -> QualificationRules:
         """The engine's view of this version. Uses prefetched units when present (no query)."""
@@ -152,9 +163,10 @@ class Unit(models.Model):
 
     qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="units")
     position = models.PositiveIntegerField()  # order the source prints the units in
-    # The printed number is the key: URNs may repeat within a specification.
+    # The printed number is the key: URNs may repeat within a specification. A null URN is
+    # not known: a correction found the printed one to be another unit's.
     number = models.CharField(max_length=20)
-    urn = models.CharField("unit reference number", max_length=20, db_index=True)
+    urn = models.CharField("unit reference number", max_length=20, null=True, blank=True, db_index=True)  # noqa: DJ001
     title = models.TextField()
     level = models.PositiveSmallIntegerField()
     credits = models.PositiveIntegerField()
@@ -182,7 +194,7 @@ class Unit(models.Model):
         indexes = [GinIndex(fields=["search"], name="unit_search")]
 
     def __str__(self) -> str:
-        return f"Unit {self.number} {self.title} ({self.urn})"
+        return f"Unit {self.number} {self.title} ({self.urn or 'reference number not known'})"
 
 
 class EvidenceRequirement(models.Model):

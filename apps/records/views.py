@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.middleware import client_ip
 from apps.core.forms import errors_to_form
+from apps.core.http import over_budget
 from apps.evidence.models import StoredFile
 from apps.evidence.picker import criteria_picker
 from apps.evidence.storage import store_upload
@@ -304,20 +304,6 @@ def witness_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the witness's public page ------------------------------------------------------------------
 
 
-def _too_many(request: HttpRequest) -> bool:
-    """A per-address budget of witness-page requests: the tokens cannot be guessed anyway,
-    but nobody should be able to try."""
-    limit, window = getattr(settings, "RECORDS_WITNESS_RATE_LIMIT", (60, 600))
-    key = f"records:witness:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
-
-
 def _private(response: HttpResponse) -> HttpResponse:
     # The link is a secret: keep it out of caches and out of Referer headers to other sites.
     # (Not "no-referrer": Chromium then posts the form with "Origin: null", which CSRF refuses.)
@@ -328,7 +314,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @never_cache
 def witness_respond(request: HttpRequest, token: str) -> HttpResponse:
-    if _too_many(request):
+    if over_budget(request, "records:witness", getattr(settings, "RECORDS_WITNESS_RATE_LIMIT", (60, 600))):
         return _private(render(request, "records/witness_unavailable.html", {"throttled": True}, status=429))
     witness_request = WitnessRequest.lookup(token)
     if witness_request is None:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.caseload",
     "apps.records",
     "apps.iqa",
+    "apps.certification",
     "apps.home",
     "apps.demo",
 ]
@@ -215,6 +216,10 @@ ATTEST_MAX_UPLOAD_BYTES = env.int("ATTEST_MAX_UPLOAD_BYTES", default=2 * 1024**3
 # folder's filesystem so that the finished file is moved into place, not copied; on S3 they go
 # into multipart uploads of parts this size (S3's least is 5 MiB; a browser's 32 MiB chunk is four).
 ATTEST_UPLOAD_TEMP_DIR = Path(env("ATTEST_UPLOAD_TEMP_DIR", default=str(DATA_DIR / "uploads")))
+# The centres' document-signing keys (apps/certification/signing.py): one folder per centre with
+# its private key and certificate, made at set-up or supplied by the centre. Never in the
+# database or the repository; in production a volume only the app's processes can read.
+ATTEST_SIGNING_DIR = Path(env("ATTEST_SIGNING_DIR", default=str(DATA_DIR / "signing")))
 ATTEST_UPLOAD_PART_BYTES = env.int("ATTEST_UPLOAD_PART_BYTES", default=8 * 1024**2)
 ATTEST_CLAMD_SOCKET = env("ATTEST_CLAMD_SOCKET", default="")
 ATTEST_CLAMD_HOST = env("ATTEST_CLAMD_HOST", default="")
@@ -259,6 +264,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "iqa-recover-reports": {"task": "apps.iqa.tasks.recover_reports", "schedule": 60},
     # Assessors' risk bands set by hand return to the derived band after their review date (daily).
     "iqa-bands-review": {"task": "apps.iqa.tasks_risk.bands_review", "schedule": 86400},
+    # A run whose worker died is taken up again (apps/certification/tasks.py).
+    "certification-recover-runs": {"task": "apps.certification.tasks.recover_runs", "schedule": 60},
 }
 
 # Content-Security-Policy: everything from the app itself, no inline script.

@@ -41,10 +41,10 @@ PEOPLE = {
     "platform staff": PLATFORM_STAFF[0],
 }
 # Files, exports and the read-only Django admin are not pages of Attest's own.
-NOT_PAGES = re.compile(r"/files/|/download|/export|\.(csv|zip|pdf|json)$|/django-admin/|/accounts/logout/|/static/|/media/")
+NOT_PAGES = re.compile(r"/files/|/download|/export|\.(csv|xlsx|zip|pdf|json)$|/django-admin/|/accounts/logout/|/static/|/media/")
 # Pages whose content is the same whoever reads them are measured for the first person who reaches them.
 SHARED = re.compile(r"^/accounts/|^/catalogue/(?!imports/)[^/]+/")
-PAGES_PER_PERSON = 40
+PAGES_PER_PERSON = 48
 # The deepest elements that reach past the right edge of the screen, with their widths.
 OFFENDERS = """() => {
   const edge = document.documentElement.clientWidth + 1;

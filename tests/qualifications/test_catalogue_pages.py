@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.qualifications.services import catalogue_load
+from tests.factories import canonical_qualification
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "qualifications"
 
@@ -66,8 +67,14 @@ def test_a_qualification_without_rules_says_so(staff_client, catalogue):
 
 
 def test_a_shared_reference_number_is_pointed_out(staff_client, catalogue):
-    page = staff_client.get("/catalogue/600-1138-5/").content.decode()
-    assert "M/503/0405 (units 207, 309)" in page
+    # One unit printed under two numbers: its reference number is shared, and only one counts.
+    data = canonical_qualification("600/0000/1")
+    data["units"][2] |= {"urn": data["units"][1]["urn"], "title": data["units"][1]["title"]}
+    catalogue_load(data=data, source="test.txt")
+    page = staff_client.get("/catalogue/600-0000-1/").content.decode()
+    assert "A/500/0002 (units 2, 3). Only one of them counts." in page
+    # 3411's units 207 and 309 shared one only by a misprint, corrected (unit-309-urn).
+    assert "M/503/0405 (units 207, 309)" not in staff_client.get("/catalogue/600-1138-5/").content.decode()
 
 
 def test_an_unknown_qualification_is_404(staff_client, catalogue):

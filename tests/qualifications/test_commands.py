@@ -151,7 +151,8 @@ def test_import_spec_prints_counts_warnings_and_corrections(seed, tmp_path):
         "  600/1137/3 Level 2 Certificate in Contact Centre Operations: 11 units, 35 outcomes, 152 criteria, "
         "0 evidence requirements" in out
     )
-    assert "corrections applied (1):\n  - unit-308-missing-heading: The units section" in out
+    assert "corrections applied (2):\n  - unit-308-missing-heading: The units section" in out
+    assert "\n  - unit-309-urn: The specification prints one unit reference number, M/503/0405" in out
     assert "warnings (20):\n" in out and "URN M/503/0405 is printed for 2 different units" in out
 
 

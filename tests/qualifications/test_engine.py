@@ -345,6 +345,8 @@ def test_sfj_describes_the_maximum_with_its_interpretation() -> None:
 
 
 # --- City & Guilds 3411 Level 3 Certificate 600/1138/5 -------------------------------
+# As the specification prints it, with 309 under 207's URN: it exercises the shared-URN
+# rule. The catalogue corrects the misprint (unit-309-urn; test_claim_corrections.py).
 
 CG_UNITS = [
     ("301", "F/503/0358", "Principles of personal and organisational effectiveness in a contact centre", 2, 3, "A"),

@@ -46,6 +46,7 @@ def run_import(text: str) -> tuple[list[dict[str, Any]], base.Report]:
         corrected = base.apply_text_corrections(text, corrections, report)
         qualifications = LAYOUT.parse(corrected, report)
         base.apply_field_corrections(qualifications, corrections, report)
+        base.record_corrections(qualifications, corrections)
         _cache[text] = (qualifications, report)
     return _cache[text]
 

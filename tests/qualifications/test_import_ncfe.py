@@ -19,6 +19,7 @@ from apps.qualifications.importers.base import (
     count,
     dump_yaml,
     load_corrections,
+    record_corrections,
 )
 
 SEED = "000_7e41e8b106032fbc.txt"
@@ -38,6 +39,7 @@ def run_import(text: str, name: str = SEED) -> tuple[list[dict[str, Any]], Repor
     text = apply_text_corrections(text, corrections, report)
     qualifications = ncfe.LAYOUT.parse(text, report)
     apply_field_corrections(qualifications, corrections, report)
+    record_corrections(qualifications, corrections)
     return qualifications, report
 
 

@@ -31,6 +31,7 @@ def run(text: str, *, corrections: bool = True) -> tuple[dict[str, Any], base.Re
     text = base.apply_text_corrections(text, fixes, report)
     qualifications = pearson.LAYOUT.parse(text, report)
     base.apply_field_corrections(qualifications, fixes, report)
+    base.record_corrections(qualifications, fixes)
     assert len(qualifications) == 1
     return qualifications[0], report
 
@@ -172,7 +173,7 @@ def test_criterion_on_the_wrong_row_is_moved_by_its_correction(qual, imported):
     assert criteria_numbers(qual, "20", "2") == ["2.1", "2.2"]
     assert outcome(qual, "20", "2")["criteria"][1]["text"] == "Provide suitable feedback to the clients."
     assert "2.2" not in criteria_numbers(qual, "20", "3")
-    assert [c.split(":")[0] for c in report.corrections] == ["unit-20-criterion-2.2-on-outcome-3-row"]
+    assert [c.split(":")[0] for c in report.corrections] == ["unit-20-criterion-2.2-on-outcome-3-row", "unit-38-glh"]
 
 
 def test_without_the_correction_the_criterion_stays_where_printed_and_is_reported(seed):
@@ -316,5 +317,5 @@ def test_fixture_validates_against_the_schema():
 
 def test_corrections_file_gives_a_reason_for_each_entry():
     corrections = base.load_corrections(SEED)
-    assert [c.id for c in corrections] == ["unit-20-criterion-2.2-on-outcome-3-row"]
+    assert [c.id for c in corrections] == ["unit-20-criterion-2.2-on-outcome-3-row", "unit-38-glh"]
     assert all(len(c.reason) > 40 for c in corrections)

@@ -25,7 +25,10 @@ Semantics (the usual QCF reading, with the ambiguous parts set per qualification
   (whole units; credits are never split) and the rule stays met. Under `invalidate`
   everything achieved counts and exceeding the maximum makes the rule unmet.
 - Barred sets: at most one unit of each set counts. Units the source prints with the same
-  URN are treated alike (a unit counts once), so a URN never counts twice.
+  URN are treated alike (a unit counts once), so a URN never counts twice. A unit is known
+  by its URN where its own is known; one whose URN is null (a reviewed correction found
+  the printed one to be another unit's) is known by its number alone: it shares no URN
+  and no credit transfer given by URN matches it.
 - Which units count is chosen exactly over the barred choices and capped groups: the
   counting that achieves the qualification if one exists (with most credits among those),
   otherwise the one with most credits; among equals, the one using the earliest units in

@@ -163,7 +163,8 @@ def _resolve(compiled: CompiledRules, seen: Counter[Achieved]) -> tuple[list[_Cl
             if i is None:
                 ignored.append((item.label, f"unit {item.unit} is not a unit of this qualification"))
             elif item.urn is not None and item.urn != units[i].urn:
-                why = f"URN {item.urn} does not match unit {item.unit} (URN {units[i].urn})"
+                own = f"URN {units[i].urn}" if units[i].urn is not None else "its URN is not known"
+                why = f"URN {item.urn} does not match unit {item.unit} ({own})"
                 ignored.append((item.label, why))
             else:
                 claims.append(_Claim(item, (i,)))

@@ -15,6 +15,7 @@ from .base import (
     count,
     dump_yaml,
     load_corrections,
+    record_corrections,
 )
 
 # One module per awarding organisation layout found in the specifications.
@@ -42,6 +43,7 @@ def import_text(text: str, source_name: str) -> tuple[list[dict[str, Any]], Repo
     report.layout = layout.name
     qualifications = layout.parse(text, report)
     apply_field_corrections(qualifications, corrections, report)
+    record_corrections(qualifications, corrections)
     return qualifications, report
 
 

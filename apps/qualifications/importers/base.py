@@ -88,6 +88,12 @@ class Correction:
     target: dict[str, str] | None = None
     set: dict[str, Any] | None = None
     move_to_outcome: str | None = None
+    # The unit a text edit concerns: the catalogue shows the correction on that unit's page,
+    # and only qualifications holding the unit list it. A target names its unit itself.
+    unit: str | None = None
+
+    def unit_number(self) -> str | None:
+        return self.target.get("unit") if self.target is not None else self.unit
 
 
 def load_corrections(source_name: str, directory: Path = CORRECTIONS_DIR) -> list[Correction]:
@@ -105,6 +111,8 @@ def load_corrections(source_name: str, directory: Path = CORRECTIONS_DIR) -> lis
             raise ImportError_(f"correction {corr.id}: duplicated id")
         if (corr.text is None) == (corr.target is None):
             raise ImportError_(f"correction {corr.id}: give either text or target")
+        if corr.unit is not None and corr.target is not None:
+            raise ImportError_(f"correction {corr.id}: a target names its unit in the target, not in unit")
         seen.add(corr.id)
         out.append(corr)
     return out
@@ -140,10 +148,7 @@ def apply_field_corrections(
         if corr.target is None:
             continue
         t = corr.target
-        quals = [q for q in qualifications if t.get("qualification") in (None, q["number"])]
-        if "qualification" not in t and "unit" in t:
-            # A unit shared by several qualifications of one source is corrected in each of them.
-            quals = [q for q in quals if any(u["number"] == t["unit"] for u in q["units"])]
+        quals = _concerned(qualifications, corr)
         if not quals:
             raise ImportError_(f"correction {corr.id}: its target is in no qualification of this source")
         for qual in quals:
@@ -170,6 +175,37 @@ def apply_field_corrections(
                 dest["criteria"].append(obj)
                 dest["criteria"].sort(key=_criterion_order)
         report.corrections.append(f"{corr.id}: {corr.reason}")
+
+
+def _concerned(qualifications: list[dict[str, Any]], corr: Correction) -> list[dict[str, Any]]:
+    """The qualifications a correction concerns: the one its target names, else those holding
+    its unit (a unit shared by several qualifications of one source is corrected in each),
+    else, for a text edit about no unit in particular, every qualification of the source."""
+    named = corr.target.get("qualification") if corr.target is not None else None
+    unit = corr.unit_number()
+    quals = [q for q in qualifications if named in (None, q["number"])]
+    if named is None and unit is not None:
+        quals = [q for q in quals if any(u["number"] == unit for u in q["units"])]
+    return quals
+
+
+def record_corrections(qualifications: list[dict[str, Any]], corrections: list[Correction]) -> None:
+    """Write into each qualification the corrections made in reading it, with their reasons, so
+    the catalogue shows every place it departs from what the specification prints. The list
+    goes before `units` (the format's key order), and only into a qualification that has one."""
+    for corr in corrections:
+        if corr.text is not None and corr.unit is not None and not _concerned(qualifications, corr):
+            raise ImportError_(f"correction {corr.id}: unit {corr.unit!r} is in no qualification of this source")
+    for qual in qualifications:
+        entries = [
+            {"id": corr.id, "reason": " ".join(corr.reason.split()), "unit": corr.unit_number()}
+            for corr in corrections
+            if any(q is qual for q in _concerned(qualifications, corr))
+        ]
+        if entries:
+            units = qual.pop("units")
+            qual["corrections"] = entries
+            qual["units"] = units
 
 
 def _criterion_order(criterion: dict[str, Any]) -> tuple[int, ...]:

@@ -2,8 +2,8 @@
 
 `validate(data)` checks one qualification dict (as loaded from a catalogue YAML file or
 produced by an importer) against `qualification.schema.json`, then checks what JSON
-Schema cannot express: unit numbers and group ids are unique and every reference to a
-group or unit points at one that exists. Pure Python, no Django.
+Schema cannot express: unit numbers, group ids and correction ids are unique and every
+reference to a group or unit points at one that exists. Pure Python, no Django.
 """
 
 from __future__ import annotations
@@ -104,6 +104,12 @@ def _reference_problems(data: dict[str, Any]) -> list[str]:
         for number in barred["units"]:
             if number not in unit_numbers:
                 problems.append(f"barred[{i}].units: no unit {number!r} in units")
+    corrections = data.get("corrections", [])
+    for cid in _duplicates(c["id"] for c in corrections):
+        problems.append(f"corrections: correction id {cid!r} is used more than once")
+    for i, correction in enumerate(corrections):
+        if correction["unit"] is not None and correction["unit"] not in unit_numbers:
+            problems.append(f"corrections[{i}].unit: no unit {correction['unit']!r} in units")
     glh = data["glh"]
     if glh is not None and glh["min"] > glh["max"]:
         problems.append(f"glh: min {glh['min']} is more than max {glh['max']}")
