@@ -27,7 +27,11 @@ from django.utils import timezone
 from apps.certification import documents
 from apps.certification.models import ClaimUnit, Document, DocumentRun
 from apps.core.pdf import BASE_URL, fetcher
-from tests.certification.support_documents import numbers_by_series, one_valid_per_line_and_kind, submitted_batch
+from tests.certification.support_documents import (
+    bulk_submitted_batch,
+    numbers_by_series,
+    one_document_per_line_and_kind,
+)
 from tests.certification.support_workers import worker_stack
 from tests.evidence.filefixtures import private_storage  # noqa: F401  (a fixture)
 
@@ -54,7 +58,7 @@ def _html_of(document: Document) -> str:
 @pytest.mark.django_db
 def test_one_document_through_the_app_against_raw_weasyprint(private_storage, settings, tmp_path):  # noqa: F811
     settings.ATTEST_SIGNING_DIR = tmp_path / "signing"
-    claim = submitted_batch(learners=REPEAT + 2, units=("1", "2", "3", "4"))
+    claim = bulk_submitted_batch(learners=REPEAT + 2, units=("1", "2", "3", "4"))
     app_ms, made = [], []
     for position, line in enumerate(claim.lines):
         start = time.perf_counter()
@@ -85,7 +89,7 @@ def test_a_thousand_documents_by_two_workers(private_storage, settings, tmp_path
     settings.ATTEST_SIGNING_DIR = tmp_path / "signing"
     settings.ATTEST_OUTBOX_EAGER = False
     monkeypatch.setattr("apps.core.outbox.dispatch", lambda **kwargs: 0)  # the stack's relay hands work over
-    claim = submitted_batch(learners=LEARNERS)
+    claim = bulk_submitted_batch(learners=LEARNERS)
     total = LEARNERS * len(KINDS)
     with worker_stack(tmp_path / "stack", lease_seconds=300, visibility_seconds=600) as stack:
         stack.worker("one")
@@ -103,7 +107,7 @@ def test_a_thousand_documents_by_two_workers(private_storage, settings, tmp_path
     numbers = list(Document.objects.filter(centre=claim.centre).values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == total, "a number was used twice"
     assert numbers_by_series(claim.centre) == {"AR": list(range(1, LEARNERS + 1)), "CR": list(range(1, LEARNERS + 1))}
-    assert one_valid_per_line_and_kind(claim.batch, KINDS)
+    assert one_document_per_line_and_kind(run)
     first = Document.objects.filter(run=run).order_by("issued_at").values_list("issued_at", flat=True).first()
     print(f"\n\n{total} documents ({LEARNERS} learners × {len(KINDS)} kinds) by two workers (one process each), "
           f"with the ZIP; load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs:")
