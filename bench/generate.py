@@ -542,6 +542,35 @@ class Generator:
             "learners_plannedunit", ["enrolment_id", "unit_id", "source", "added_by_id", "added_at"], planned
         )
         self.groups = groups
+        self.grant_eqa(eqa, admin)
+
+    def grant_eqa(self, eqa: Person, admin: Person) -> None:
+        """The EQA's access, as the centre grants it: every learner on the college's biggest
+        qualification, from when they joined until their role ends (eqa_expires_on above)."""
+        from apps.learners.rules import qualification_name
+        from apps.qualifications.models import Qualification
+
+        number = Counter(e.qual.number for e in self.enrolments).most_common(1)[0][0]
+        qual = self.quals[number]
+        labels = dict(Qualification.AwardingOrganisation.choices)
+        catalogued = Qualification.objects.get(pk=qual.id)
+        organisation = catalogued.awarding_organisation
+        joined = eqa.obj.t
+        grant = Obj(joined, (self.centre, eqa.email, eqa.user_id, organisation, joined.date(),
+                             (self.now + timedelta(days=60)).date(), admin.user_id, joined))
+        _number("learners_externalaccess", [grant])
+        self.counts["EQA grants"] = _write(
+            "learners_externalaccess",
+            ["centre_id", "email", "user_id", "awarding_organisation", "starts_on", "ends_on", "created_by_id",
+             "created_at"],
+            [grant],
+        )
+        _copy("learners_externalaccess_qualifications", ["externalaccess_id", "qualification_id"], [(grant, qual.id)])
+        self.event(joined, "eqa.access_granted", admin.user_id, "learners.externalaccess", grant,
+                   f"EQA access for {eqa.email}", {
+                       "email": eqa.email, "awarding_organisation": labels.get(organisation, organisation),
+                       "qualifications": [qualification_name(catalogued)], "learners": [], "starts_on": joined.date().isoformat(),
+                       "ends_on": (self.now + timedelta(days=60)).date().isoformat()}, _ip(self.rng))
 
     # -- portfolios ---------------------------------------------------------------------------
     def portfolios(self) -> None:

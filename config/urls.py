@@ -17,6 +17,7 @@ urlpatterns = [
     path("iqa/", include("apps.iqa.urls")),
     path("claims/", include("apps.certification.urls")),
     path("verify/", include("apps.certification.urls_verify")),
+    path("eqa/", include("apps.eqa.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -279,12 +279,11 @@ FORMS = {
     "prior achievement": ("admin", "prior_achievement_add", lambda o, u: {
         "unit": o["enrolment"].qualification.units.get(number="2").pk, "route": "rpl", "reference": "RPL 7"}),
     "invitation": ("admin", "centre_invite", lambda o, u: {
-        "full_name": "Eve Quinn", "email": "eve@example.test", "is_eqa": "on", "eqa_expires_on": _today()}),
+        "full_name": "Eve Quinn", "email": "eve@example.test", "is_assessor": "on"}),
 }
 DATE_FIELDS = [
     ("evidence", "evidence_date"), ("observation", "on"), ("new learner", "date_of_birth"),
     ("enrolment", "start_date"), ("enrolment change", "planned_end_date"), ("prior achievement", "achieved_on"),
-    ("invitation", "eqa_expires_on"),
 ]
 NAME_FIELDS = [
     ("evidence", "title"), ("observation", "activity"), ("observation", "place"), ("observation", "signed_name"),

@@ -60,7 +60,6 @@ def test_an_admin_invites_a_learner_who_sets_a_password_and_lands_on_home(client
     "data, message",
     [
         ({"is_learner": ""}, "Choose at least one role."),
-        ({"is_learner": "", "is_eqa": "on"}, "External quality assurer access needs an expiry date."),
         ({"is_learner": "", "is_trainee_assessor": "on"}, "Only an assessor can be marked as a trainee."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
     ],
@@ -69,6 +68,29 @@ def test_a_bad_invitation_is_refused_clearly_and_sends_nothing(invite, admin_cli
     response = invite(admin_client, **data)
     assert message in response.content.decode()
     assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_the_roles_forms_give_no_eqa_access_and_say_where_it_is_given(admin_client, member):
+    invite_page = admin_client.get("/centre/people/invite/").content.decode()
+    assert 'name="is_eqa"' not in invite_page and 'name="eqa_expires_on"' not in invite_page
+    assert 'External quality assurers are given access on the <a href="/eqa/">EQA access page</a>' in invite_page
+    # A ticked box that is no longer offered gives nothing.
+    admin_client.post("/centre/people/invite/", {"full_name": "Eve Quinn", "email": "eve@example.test",
+                                                 "is_eqa": "on", "eqa_expires_on": "2030-01-01"})
+    assert not Invitation.objects.exists()
+
+
+def test_saving_the_roles_of_an_eqa_keeps_their_access_as_the_grant_gave_it(admin_client, member):
+    until = timezone.localdate() + timedelta(days=20)
+    eqa = member(is_eqa=True, eqa_expires_on=until)
+    page = admin_client.get(f"/centre/people/{eqa.pk}/").content.decode()
+    assert f"External quality assurer until {until:%-d %b %Y}" in page and 'name="is_eqa"' not in page
+    admin_client.post(f"/centre/people/{eqa.pk}/", {"is_assessor": "on"})
+    eqa.refresh_from_db()
+    assert (eqa.is_eqa, eqa.eqa_expires_on, eqa.is_assessor) == (True, until, True)
+    admin_client.post(f"/centre/people/{eqa.pk}/", {"is_assessor": ""})  # nothing ticked: the EQA role stays
+    eqa.refresh_from_db()
+    assert (eqa.is_eqa, eqa.eqa_expires_on, eqa.is_assessor) == (True, until, False)
 
 
 def test_inviting_an_existing_member_is_refused(invite, admin_client, admin_membership, member):
@@ -165,7 +187,8 @@ def test_switching_to_a_centre_one_does_not_belong_to_is_refused(client, member)
 def test_expired_eqa_access_grants_nothing(client, member):
     eqa = member(is_eqa=True, eqa_expires_on=timezone.localdate() - timedelta(days=1))
     client.force_login(eqa.user)
-    assert "Your EQA access has ended" in client.get("/").content.decode()
+    ended = timezone.localdate() - timedelta(days=1)
+    assert f"Your access to {eqa.centre.name} ended on {ended:%-d %b %Y}." in client.get("/").content.decode()
     assert eqa.capabilities() == frozenset()
 
 

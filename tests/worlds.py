@@ -1,5 +1,6 @@
 """One world of people and their work, built through the services: the permission table walks
-it, and the admin and tenancy tests need a row of every kind."""
+it, and the admin and tenancy tests need a row of every kind. The EQA's access is a grant of the
+world's qualification (every learner on it); the expired EQA's grant has ended."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from apps.learners.models import Enrolment, Learner, LearnerImport, PriorAchieve
 from apps.notifications.services import notify
 from apps.qualifications.models import EvidenceRequirement, SpecImport
 from tests.assessment.helpers import accept, unit_criteria
+from tests.eqa.support import grant_for
 from tests.factories import CentreFactory, MembershipFactory, make_qualification
 from tests.records.helpers import make_records
 
@@ -112,6 +114,11 @@ def build_world() -> tuple[dict, dict]:
         qualification=qualification, start_date=today, planned_end_date=today + timedelta(days=365),
     )
     membership_set_active(membership=people["deactivated"], actor=people["admin"].user, active=False)
+    # The EQA sees what the centre's grant names: the world's qualification, from yesterday for
+    # 30 days. The expired EQA's grant ended yesterday (and their role with it).
+    grant_for(people["eqa"], qualifications=[qualification], created_by=people["admin"].user)
+    grant_for(people["expired_eqa"], qualifications=[qualification], created_by=people["admin"].user,
+              starts_on=today - timedelta(days=60), ends_on=today - timedelta(days=1))
     users = {name: m.user for name, m in people.items()}
     users["platform_staff"] = User.objects.create_user(email="platform@example.test", full_name="Pat Platform",
                                                        is_staff=True)

@@ -108,6 +108,19 @@ GROUPS: dict[str, dict[str, str]] = {
         "document.reissued": "Document reissued",
         "document.downloaded": "Document downloaded",
     },
+    "External quality assurance": {
+        # the centre's grants (apps/eqa/grants.py)
+        "eqa.access_granted": "EQA access granted",
+        "eqa.access_ended": "EQA access ended early",
+        # the visit (apps/eqa/visits.py) and the pack (apps/eqa/packs.py)
+        "eqa.sample_requested": "Sample requested by the EQA",
+        "eqa.sample_request_withdrawn": "Sample request withdrawn by the EQA",
+        "eqa.pack_requested": "EQA pack requested",
+        "eqa.pack_downloaded": "EQA pack downloaded",
+        "eqa.outcome_recorded": "EQA visit outcome recorded",
+        "eqa.action_responded": "Centre answered an EQA action",
+        "eqa.action_closed": "EQA action closed",
+    },
     "Learners and enrolments": {
         "learner.created": "Learner added",
         "learner.updated": "Learner's details changed",

@@ -806,6 +806,58 @@ def _claim_eqa_queried(f: _Facts) -> str:
     return f"{f.actor} queried {_batch(f)}{note}"
 
 
+@_says("eqa.access_granted", uses=["email", "awarding_organisation", "qualifications", "learners", "starts_on", "ends_on"])
+def _eqa_access_granted(f: _Facts) -> str:
+    named = f" for {f.text('learners')}" if f.p.get("learners") else ""
+    return (
+        f"{f.actor} granted {f.text('email')} EQA access for {f.text('awarding_organisation')} to "
+        f"{f.text('qualifications')}{named}, {f.text('starts_on')} to {f.text('ends_on')}"
+    )
+
+
+@_says("eqa.access_ended", uses=["email", "reason"])
+def _eqa_access_ended(f: _Facts) -> str:
+    why = f": {f.text('reason')}" if f.p.get("reason") else ""
+    return f"{f.actor} ended the EQA access of {f.text('email')} early{why}"
+
+
+@_says("eqa.sample_requested", uses=["learners", "due_on", "proposed"])
+def _eqa_sample_requested(f: _Facts) -> str:
+    how = " (proposed by the awarding organisation's rule)" if f.p.get("proposed") else ""
+    return f"{f.actor} asked to see {f.text('learners')} by {f.text('due_on')}{how}"
+
+
+@_says("eqa.sample_request_withdrawn")
+def _eqa_sample_request_withdrawn(f: _Facts) -> str:
+    return f"{f.actor} withdrew a sample request"
+
+
+@_says("eqa.pack_requested")
+def _eqa_pack_requested(f: _Facts) -> str:
+    return f"{f.actor} asked for the EQA pack"
+
+
+@_says("eqa.pack_downloaded", uses=["size"])
+def _eqa_pack_downloaded(f: _Facts) -> str:
+    return f"{f.actor} downloaded the EQA pack"
+
+
+@_says("eqa.outcome_recorded", uses=["qualification", "result", "dcs", "actions"])
+def _eqa_outcome_recorded(f: _Facts) -> str:
+    dcs = f"; {f.text('dcs')}" if f.p.get("dcs") else ""
+    return f"{f.actor} recorded the EQA outcome for {f.text('qualification')}: {f.text('result')}{dcs}"
+
+
+@_says("eqa.action_responded", uses=["action"])
+def _eqa_action_responded(f: _Facts) -> str:
+    return f"{f.actor} answered EQA action {f.text('action')}"
+
+
+@_says("eqa.action_closed", uses=["action"])
+def _eqa_action_closed(f: _Facts) -> str:
+    return f"{f.actor} closed EQA action {f.text('action')}"
+
+
 @_says("claim.submitted", uses=["reference", "awarding_organisation", "learners"])
 def _claim_submitted(f: _Facts) -> str:
     return f"{f.actor} submitted {_batch(f)} to {f.text('awarding_organisation')} for {_learners(f)}"

@@ -3,13 +3,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 
-from apps.core.validators import date_from_1900, visible_name
-from apps.core.widgets import DateInput
+from apps.core.validators import visible_name
 
 from .roles import RoleSet
 
 
 class RolesForm(forms.Form):
+    """The roles an admin gives here. External quality assurers are not among them: they are given
+    access by a grant on the EQA access page, which keeps the membership's EQA role (and its end
+    date) in step; this form carries that role over unchanged (`kept`)."""
+
     is_learner = forms.BooleanField(label="Learner", required=False)
     is_assessor = forms.BooleanField(label="Assessor", required=False)
     is_trainee_assessor = forms.BooleanField(
@@ -20,21 +23,17 @@ class RolesForm(forms.Form):
         label="Lead internal quality assurer (approves strategies, allocates IQAs)", required=False
     )
     is_admin = forms.BooleanField(label="Centre admin", required=False)
-    is_eqa = forms.BooleanField(label="External quality assurer (read-only)", required=False)
-    eqa_expires_on = forms.DateField(
-        label="EQA access expires on",
-        required=False,
-        widget=DateInput(),
-        help_text="Required for external quality assurers; access ends after this day.",
-        validators=[date_from_1900],
-    )
+
+    def __init__(self, *args, kept: RoleSet | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept = kept or RoleSet()
 
     @staticmethod
     def initial_for(roles: RoleSet) -> dict:
         """The form's fields filled from a set of roles (the member's, when changing them)."""
         return {
             "is_learner": roles.learner, "is_assessor": roles.assessor, "is_trainee_assessor": roles.trainee_assessor,
-            "is_iqa": roles.iqa, "is_lead_iqa": roles.lead_iqa, "is_admin": roles.admin, "is_eqa": roles.eqa, "eqa_expires_on": roles.eqa_expires_on,
+            "is_iqa": roles.iqa, "is_lead_iqa": roles.lead_iqa, "is_admin": roles.admin,
         }
 
     def roleset(self) -> RoleSet:
@@ -46,8 +45,8 @@ class RolesForm(forms.Form):
             iqa=data["is_iqa"],
             lead_iqa=data["is_lead_iqa"],
             admin=data["is_admin"],
-            eqa=data["is_eqa"],
-            eqa_expires_on=data["eqa_expires_on"],
+            eqa=self.kept.eqa,
+            eqa_expires_on=self.kept.eqa_expires_on,
         )
 
     def clean(self):

@@ -43,8 +43,9 @@ class Cap(StrEnum):
     # The lead IQA's authority: approve sampling strategies, allocate IQAs to assessors, see all
     # of the centre's quality assurance. Granted to an IQA marked as lead.
     LEAD_QUALITY_ASSURE = "lead_quality_assure"
-    # The awarding organisation's external quality assurer: signs off claims of centres without
-    # Direct Claims Status.
+    # The awarding organisation's external quality assurer: reads what the centre's grants name,
+    # asks for samples, records visit outcomes and actions, signs off claims without Direct
+    # Claims Status.
     EXTERNAL_QUALITY_ASSURE = "external_quality_assure"
 
 
@@ -55,7 +56,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.ADMIN: frozenset(
         {Cap.MANAGE_CENTRE, Cap.VIEW_AUDIT, Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS}
     ),
-    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.SEE_ALL_LEARNERS, Cap.EXTERNAL_QUALITY_ASSURE}),
+    # Read-only, and only what the centre's grants name (learners.access.external_scope).
+    Role.EQA: frozenset({Cap.VIEW_CATALOGUE, Cap.READ_RECORDS, Cap.EXTERNAL_QUALITY_ASSURE}),
 }
 # What a trainee assessor lacks: their decisions are provisional until countersigned.
 TRAINEE_WITHHELD = frozenset({Cap.SIGN_OFF})
@@ -143,5 +145,7 @@ class RoleSet:
         if self.admin:
             labels.append(ROLE_LABELS[Role.ADMIN])
         if self.eqa:
-            labels.append(f"{ROLE_LABELS[Role.EQA]} (until {self.eqa_expires_on:%d %b %Y})" if self.eqa_expires_on else ROLE_LABELS[Role.EQA])
+            # House style for dates: "2 Dec 2026", no leading zero.
+            end = self.eqa_expires_on
+            labels.append(f"{ROLE_LABELS[Role.EQA]} (until {end.day} {end:%b %Y})" if end else ROLE_LABELS[Role.EQA])
         return labels

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -13,11 +14,19 @@ from apps.core.clamd import scanner_status
 from apps.core.lists import list_page
 
 from . import selectors, services
-from .access import invitation_get_for_managing, manager_required, member_get_for_managing
+from .access import external_access_until, invitation_get_for_managing, manager_required, member_get_for_managing
 from .filters import PeopleFilter
 from .forms import AcceptInvitationForm, CentreSettingsForm, InviteForm, RolesForm
 from .middleware import SESSION_KEY
 from .models import Invitation
+
+
+def _eqa_access_url() -> str:
+    """Where external quality assurers are given access (the EQA pages), or "" without them."""
+    try:
+        return reverse("eqa_home")
+    except NoReverseMatch:
+        return ""
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -60,13 +69,13 @@ def invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("centre_people")
-    return render(request, "centres/invite.html", {"form": form})
+    return render(request, "centres/invite.html", {"form": form, "eqa_access_url": _eqa_access_url()})
 
 
 @login_required
 def member(request: HttpRequest, pk: int) -> HttpResponse:
     membership = member_get_for_managing(membership=request.membership, pk=pk)
-    form = RolesForm(request.POST or None, initial=RolesForm.initial_for(membership.roleset))
+    form = RolesForm(request.POST or None, initial=RolesForm.initial_for(membership.roleset), kept=membership.roleset)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_change_roles(membership=membership, actor=request.user, roles=form.roleset())
@@ -75,7 +84,10 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Roles of {membership.user} updated.")
             return redirect("centre_people")
-    return render(request, "centres/member.html", {"member": membership, "form": form})
+    return render(request, "centres/member.html", {
+        "member": membership, "form": form, "eqa_until": external_access_until(membership),
+        "eqa_access_url": _eqa_access_url(),
+    })
 
 
 @require_POST

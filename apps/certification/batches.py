@@ -347,22 +347,23 @@ def batch_authorise(*, actor: Any, batch: ClaimBatch, signed_name: str, today: d
         "route": batch.route, "without_dcs": missing_dcs,
     })
     if missing_dcs:
-        notify(recipients=_eqas(batch.centre_id), centre=batch.centre, exclude=actor,
+        notify(recipients=_eqas(batch), centre=batch.centre, exclude=actor,
                subject=f"Claim {batch.reference} to {batch.awarding_organisation} waits for your sign-off",
                body=f"The centre holds no Direct Claims Status for {', '.join(missing_dcs)}.",
                url=reverse("claims_batch", args=[batch.pk]))
     return batch
 
 
-def _eqas(centre_id: int) -> list[Any]:
-    """The centre's external quality assurers whose access is current."""
-    members = Membership.objects.filter(centre_id=centre_id, is_active=True, is_eqa=True).select_related("user")
-    return [m.user for m in members if access.may_sign_off_as_eqa(m)]
+def _eqas(batch: ClaimBatch) -> list[Any]:
+    """The centre's external quality assurers who may sign this batch off: their open grants
+    cover every learner in it."""
+    members = Membership.objects.filter(centre_id=batch.centre_id, is_active=True, is_eqa=True).select_related("user")
+    return [m.user for m in members if access.may_sign_off_as_eqa(m, batch)]
 
 
 def _eqa_sign(batch: ClaimBatch, actor: Any, signed_name: str, problems: list[str]) -> tuple[ClaimBatch, str]:
     batch = _locked(batch)
-    access.require_eqa(membership_for(actor, batch.centre_id))
+    access.require_eqa(membership_for(actor, batch.centre_id), batch)
     if batch.status != Status.AWAITING_EQA:
         raise ValidationError(f"Only a batch awaiting the EQA's sign-off is signed off or queried: "
                               f"this one is {batch.get_status_display().lower()}.")

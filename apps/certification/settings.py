@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -160,6 +160,39 @@ def approval_set(
     audit_record(action="certification.approval_set", actor=actor, centre=centre, obj=row, payload={
         "qualification_number": qualification_number, "ao_course_code": code, "has_dcs": has_dcs,
         "dcs_since": dcs_since.isoformat() if dcs_since else None, "changed": changed,
+    })
+    return row
+
+
+@transaction.atomic
+def approval_follow_eqa(
+    *, actor: Any, centre: Centre, qualification_number: str, has_dcs: bool, since: date, decision: str,
+) -> QualificationApproval:
+    """The EQA's decision on Direct Claims Status at a visit (granted or kept: held from the visit
+    date, or from earlier if the centre held it already; removed or not granted: not held). The
+    ready-to-claim and batch pages follow the approval; the course code stays as the centre set it.
+    The caller (apps/eqa) has checked the EQA acts under an open grant for this qualification."""
+    membership = membership_for(actor, centre.pk)
+    if not (access.is_scoped_eqa(membership) and access.may_read_claims(membership)):
+        raise PermissionDenied(access.NOT_EQA)
+    row = QualificationApproval.objects.select_for_update().filter(
+        centre=centre, qualification_number=qualification_number).first()
+    if row is None:
+        row = QualificationApproval(centre=centre, qualification_number=qualification_number)
+    dcs_since = None
+    if has_dcs:
+        dcs_since = row.dcs_since if row.has_dcs and row.dcs_since and row.dcs_since <= since else since
+    after = {"has_dcs": has_dcs, "dcs_since": dcs_since}
+    changed = [key for key, value in after.items() if getattr(row, key) != value]
+    if row.pk is not None and not changed:
+        return row
+    row.has_dcs, row.dcs_since = has_dcs, dcs_since
+    row.updated_by, row.updated_at = actor, timezone.now()
+    row.save()
+    audit_record(action="certification.approval_set", actor=actor, centre=centre, obj=row, payload={
+        "qualification_number": qualification_number, "ao_course_code": row.ao_course_code, "has_dcs": has_dcs,
+        "dcs_since": dcs_since.isoformat() if dcs_since else None, "changed": changed,
+        "decision": decision, "visited_on": since.isoformat(),
     })
     return row
 

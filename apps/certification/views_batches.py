@@ -92,7 +92,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = request.membership
     batch = access.batch_get(membership, pk)
     may_manage, may_declare = access.may_manage(membership), access.may_declare(membership)
-    lines = (batch.lines.select_related("enrolment__qualification")
+    # An EQA sees only the learners their grants cover; the rest are counted, never named.
+    lines = (access.lines_in_scope(membership, batch).select_related("enrolment__qualification")
              .prefetch_related(Prefetch("units", queryset=ClaimUnit.objects.select_related("unit")
                                         .order_by("unit__position", "unit_id")),
                                "outcomes")  # newest first, as ClaimOutcome is ordered
@@ -108,9 +109,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outcome": outcomes[0] if outcomes else None, "earlier": outcomes[1:],
             "form": OutcomeForm(line_id=line.pk) if submitted and may_manage else None,
         })
-    totals = batch.lines.aggregate(learners=Count("id", distinct=True), units=Count("units"),
+    totals = access.lines_in_scope(membership, batch).aggregate(learners=Count("id", distinct=True), units=Count("units"),
                                    full=Count("id", filter=Q(claim_type=ClaimLine.ClaimType.FULL), distinct=True),
                                    answered=Count("id", filter=Q(outcomes__isnull=False), distinct=True))
+    outside = access.lines_outside_scope(membership, batch)
+    awaiting_eqa = batch.status == Status.AWAITING_EQA
+    eqa_refusal = access.eqa_sign_off_refusal(membership, batch) if awaiting_eqa else None
     adding = batch.status == Status.DRAFT and may_manage and request.GET.get("add") == "1"
     addable = [c for c in candidates(centre_id=batch.centre_id, today=timezone.localdate(),
                                      awarding_organisation=batch.awarding_organisation) if c.claimable] if adding else []
@@ -121,7 +125,10 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_manage": may_manage,
         "declare_form": DeclareForm() if batch.status == Status.DRAFT and may_declare and totals["learners"] else None,
         "authorise_form": AuthoriseForm() if batch.status == Status.DECLARED and may_manage else None,
-        "eqa_form": EQAForm() if batch.status == Status.AWAITING_EQA and access.may_sign_off_as_eqa(membership) else None,
+        "eqa_form": EQAForm() if awaiting_eqa and eqa_refusal is None else None,
+        # An EQA whose grants miss some of the batch's learners is told why they cannot sign it off.
+        "eqa_refusal": eqa_refusal if awaiting_eqa and access.is_scoped_eqa(membership) else None,
+        "outside_scope": outside, "may_read_files": outside == 0,
         "submit_form": SubmitForm() if batch.status == Status.READY and may_manage else None,
         "may_reopen": may_manage and batch.status in batches.REOPENABLE,
         "may_remove": may_manage and batch.status == Status.DRAFT,
@@ -152,13 +159,13 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return redirect("claims_batch", pk=batch.pk)
 
 
-def _step(request: HttpRequest, pk: int, allowed: Callable[[Any], bool], refusal: str,
+def _step(request: HttpRequest, pk: int, refusal: Callable[[Any, ClaimBatch], str | None],
           work: Callable[[ClaimBatch], str]) -> HttpResponse:
-    """A step on one batch: in scope (else 404), allowed (else 403), then the service; its
-    refusals go back to the batch page as messages."""
+    """A step on one batch: in scope (else 404), allowed (else 403, `refusal` saying why), then
+    the service; its refusals go back to the batch page as messages."""
     batch = access.batch_get(request.membership, pk)
-    if not allowed(request.membership):
-        raise PermissionDenied(refusal)
+    if (refused := refusal(request.membership, batch)) is not None:
+        raise PermissionDenied(refused)
     try:
         done = work(batch)
     except ValidationError as exc:
@@ -176,7 +183,7 @@ def batch_add(request: HttpRequest, pk: int) -> HttpResponse:
         batches.batch_add(actor=request.user, batch=batch, enrolment_ids=ids)
         return f"{len(ids)} learner{'s' if len(ids) != 1 else ''} added."
 
-    return _step(request, pk, access.may_manage, access.NOT_ADMIN, work)
+    return _step(request, pk, access.manage_refusal, work)
 
 
 @login_required
@@ -187,7 +194,7 @@ def batch_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
         batches.batch_remove(actor=request.user, batch=batch, line_id=line.pk)
         return f"{line.registered_name} taken out of the batch."
 
-    return _step(request, pk, access.may_manage, access.NOT_ADMIN, work)
+    return _step(request, pk, access.manage_refusal, work)
 
 
 @login_required
@@ -197,7 +204,7 @@ def batch_declare(request: HttpRequest, pk: int) -> HttpResponse:
         batches.batch_declare(actor=request.user, batch=batch, signed_name=_valid(DeclareForm(request.POST))["signed_name"])
         return "Pre-claim declaration signed. A centre admin authorises the claim next."
 
-    return _step(request, pk, access.may_declare, access.NOT_LEAD, work)
+    return _step(request, pk, access.declare_refusal, work)
 
 
 @login_required
@@ -210,7 +217,7 @@ def batch_authorise(request: HttpRequest, pk: int) -> HttpResponse:
             return "Claim authorised. The centre holds Direct Claims Status: it is ready to submit."
         return "Claim authorised. It now waits for the EQA's sign-off; the EQA has been told."
 
-    return _step(request, pk, access.may_manage, access.NOT_ADMIN, work)
+    return _step(request, pk, access.manage_refusal, work)
 
 
 @login_required
@@ -224,7 +231,7 @@ def batch_eqa(request: HttpRequest, pk: int) -> HttpResponse:
         batches.batch_eqa_query(actor=request.user, batch=batch, signed_name=data["signed_name"], note=data["note"])
         return "Claim queried: the centre has been told what to look at."
 
-    return _step(request, pk, access.may_sign_off_as_eqa, access.NOT_EQA, work)
+    return _step(request, pk, access.eqa_sign_off_refusal, work)
 
 
 @login_required
@@ -234,7 +241,7 @@ def batch_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         batches.batch_reopen(actor=request.user, batch=batch)
         return "The batch is a draft again: amend it, then ask for the declaration and authorisation again."
 
-    return _step(request, pk, access.may_manage, access.NOT_ADMIN, work)
+    return _step(request, pk, access.manage_refusal, work)
 
 
 @login_required
@@ -246,7 +253,7 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return (f"Claim {batch.reference} submitted and frozen. Its claim file's SHA-256 is {batch.export_sha256}. "
                 "Record the AO's answer for each learner when it comes.")
 
-    return _step(request, pk, access.may_manage, access.NOT_ADMIN, work)
+    return _step(request, pk, access.manage_refusal, work)
 
 
 @login_required
@@ -260,11 +267,20 @@ def batch_outcome(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
                                          certificate_date=data["certificate_date"], reason=data["reason"])
         return f"{line.registered_name}: {outcome.get_status_display().lower()} recorded."
 
-    return _step(request, pk, access.may_manage, access.NOT_ADMIN, work)
+    return _step(request, pk, access.manage_refusal, work)
 
 
 # --- the files --------------------------------------------------------------------------------
 
+
+
+def _whole_batch(request: HttpRequest, pk: int) -> ClaimBatch:
+    """A batch whose files the member may have: each lists every learner in it, so an EQA has them
+    only when their grants cover them all (else 403)."""
+    batch = access.batch_get(request.membership, pk)
+    if (refusal := access.whole_batch_refusal(request.membership, batch)) is not None:
+        raise PermissionDenied(refusal)
+    return batch
 
 
 def _exported(request: HttpRequest, batch: ClaimBatch, what: str, data: bytes) -> None:
@@ -276,7 +292,7 @@ def _exported(request: HttpRequest, batch: ClaimBatch, what: str, data: bytes) -
 @require_GET
 def claim_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The generic claim file: after submission the frozen file itself, byte for byte."""
-    batch = access.batch_get(request.membership, pk)
+    batch = _whole_batch(request, pk)
     filename = f"claim-{batch.reference}.csv"
     if batch.status == Status.SUBMITTED:
         with transaction.atomic():
@@ -290,7 +306,7 @@ def claim_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def claim_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = access.batch_get(request.membership, pk)
+    batch = _whole_batch(request, pk)
     data = exports.claim_xlsx(exports.batch_rows(batch))
     _exported(request, batch, "claim.xlsx", data)
     return private_download(data, f"claim-{batch.reference}.xlsx", XLSX)
@@ -299,7 +315,7 @@ def claim_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def keying_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = access.batch_get(request.membership, pk)
+    batch = _whole_batch(request, pk)
     sheet = exports.keying_sheet(batch, exports.batch_rows(batch))
     data = exports.keying_csv(sheet)
     _exported(request, batch, "keying.csv", data)
@@ -323,7 +339,7 @@ def _part(request: HttpRequest, batch: ClaimBatch, parts: int, what: str) -> int
 @require_GET
 def keying_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The keying sheet as a PDF, in parts of PDF_PART learners (`?part=2`)."""
-    batch = access.batch_get(request.membership, pk)
+    batch = _whole_batch(request, pk)
     parts = keying.split(exports.keying_sheet(batch, exports.batch_rows(batch)), PDF_PART)
     if (number := _part(request, batch, len(parts), "keying sheet")) is None:
         return redirect("claims_batch", pk=batch.pk)
@@ -343,7 +359,7 @@ def keying_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def declaration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The pre-claim IQA declaration with the learners and units it covers, signed or not yet, in
     parts of PDF_PART learners (`?part=2`)."""
-    batch = access.batch_get(request.membership, pk)
+    batch = _whole_batch(request, pk)
     lines = (batch.lines.select_related("enrolment__qualification")
              .prefetch_related(Prefetch("units", queryset=ClaimUnit.objects.select_related("unit")
                                         .order_by("unit__position", "unit_id")))

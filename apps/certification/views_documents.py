@@ -171,7 +171,9 @@ def batch_documents(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.info(request, f"The documents for {batch.reference} are being made. This page shows the progress.")
         return redirect("claims_batch_documents", pk=batch.pk)
-    panel = documents.batch_panel(membership=request.membership, batch=batch)
+    # The run's ZIP holds every learner's documents: an EQA gets it only when their grants cover them all.
+    panel = documents.batch_panel(membership=request.membership, batch=batch) | {
+        "whole": access.may_read_whole_batch(request.membership, batch)}
     template = "certification/documents/panel.html" if request.htmx else "certification/documents/batch.html"
     return render(request, template, {"panel": panel, "batch": batch})
 

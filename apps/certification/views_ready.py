@@ -26,7 +26,8 @@ from .models import AO
 @login_required
 @require_http_methods(["GET"])
 def ready(request: HttpRequest) -> HttpResponse:
-    membership = access.require_read_claims(request.membership)
+    # Every learner of the centre is listed here: not an EQA's page (their scope is their grants).
+    membership = access.require_read_ready(request.membership)
     taught = services.taught_qualifications(membership.centre_id)
     form = ReadyFilterForm(request.GET or None, qualifications=[(t.number, f"{t.number} {t.title}") for t in taught])
     ao = qualification = ""

@@ -89,6 +89,7 @@ def seed_demo(*, password: str) -> list[str]:
 def seed_everything(*, password: str) -> list[str]:
     """People and enrolments in one transaction, then portfolios (files are stored outside it)."""
     from apps.certification.demo import seed_claims
+    from apps.eqa.demo import seed_eqa
     from apps.evidence.demo import seed_evidence
     from apps.iqa.demo import seed_quality
 
@@ -97,6 +98,7 @@ def seed_everything(*, password: str) -> list[str]:
     _seed_assessment()
     seed_quality()
     emails += seed_claims(password=password)
+    seed_eqa()
     return emails
 
 

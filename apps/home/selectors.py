@@ -1,18 +1,22 @@
-"""What the home page shows about portfolios: progress, drafts, evidence waiting."""
+"""What the home page shows about portfolios (progress, drafts, evidence waiting) and an external
+quality assurer's access."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from apps.assessment.models import EvidenceAssessment
 from apps.assessment.progress import Progress, enrolment_progress_many
+from apps.centres.access import external_access_until
 from apps.centres.models import Membership
 from apps.evidence.models import Evidence
-from apps.learners.access import enrolments_assessed_by, own_enrolments
-from apps.learners.models import Enrolment, PlannedUnit
+from apps.learners.access import enrolments_assessed_by, grants_of, open_grants, own_enrolments
+from apps.learners.models import Enrolment, ExternalAccess, Learner, PlannedUnit
+from apps.qualifications.models import Qualification
 
 
 @dataclass
@@ -72,3 +76,59 @@ def evidence_waiting_for(*, membership: Membership | None, limit: int = 10) -> t
     for row in rows:
         row.waiting_days = (timezone.now() - row.submitted_at).days
     return rows, qs.count()
+
+
+# --- an external quality assurer's access ---------------------------------------------------------
+
+
+@dataclass
+class GrantLine:
+    """One grant as its EQA reads it on the home page."""
+
+    grant: ExternalAccess
+    awarding_organisation: str
+    qualifications: str  # "600/0000/1 Retail Skills; 603/…"
+    learners: list[str]  # named learners; empty: every learner on the qualifications
+    ended_on: date | None = None
+
+
+@dataclass
+class EQAAccess:
+    open: list[GrantLine] = field(default_factory=list)
+    upcoming: list[GrantLine] = field(default_factory=list)
+    ended: list[GrantLine] = field(default_factory=list)
+    role_ended_on: date | None = None  # the EQA role itself has lapsed (and no grant says more)
+
+
+ENDED_SHOWN = 5
+
+
+def eqa_access(membership: Membership | None, today: date | None = None) -> EQAAccess:
+    """The member's EQA grants at this centre: open ones, those that start later, and the latest
+    that ended (four queries)."""
+    today = today or timezone.localdate()
+    found = EQAAccess()
+    open_ids = set(open_grants(membership, today).values_list("pk", flat=True))
+    grants = grants_of(membership).prefetch_related(
+        Prefetch("qualifications", queryset=Qualification.objects.order_by("number")),
+        Prefetch("learners", queryset=Learner.objects.order_by("full_name")),
+    ).order_by("starts_on", "pk")
+    labels = dict(Qualification.AwardingOrganisation.choices)
+    for grant in grants:
+        line = GrantLine(
+            grant=grant, awarding_organisation=labels.get(grant.awarding_organisation, grant.awarding_organisation),
+            qualifications="; ".join(f"{q.number} {q.title}" for q in grant.qualifications.all()),
+            learners=[learner.full_name for learner in grant.learners.all()],
+        )
+        if grant.pk in open_ids:
+            found.open.append(line)
+        elif grant.ended_at is None and today < grant.starts_on:
+            found.upcoming.append(line)
+        else:
+            line.ended_on = timezone.localtime(grant.ended_at).date() if grant.ended_at else min(grant.ends_on, today)
+            found.ended.append(line)
+    found.ended = sorted(found.ended, key=lambda g: g.ended_on, reverse=True)[:ENDED_SHOWN]
+    until = external_access_until(membership)
+    if until is not None and until < today and not (found.open or found.upcoming or found.ended):
+        found.role_ended_on = until
+    return found

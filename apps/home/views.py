@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from apps.centres.access import external_access_until, home_sections
 from apps.iqa.actions import assessor_home_actions
 from apps.iqa.plans import iqa_home
 
-from .selectors import evidence_waiting_for, learner_summaries
+from .selectors import eqa_access, evidence_waiting_for, learner_summaries
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,15 +19,14 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     sections = home_sections(membership)
     waiting, waiting_total = evidence_waiting_for(membership=membership) if sections["is_assessor"] else ([], 0)
-    eqa_until = external_access_until(membership)
+    # Someone who is (or was) the centre's EQA: their grants, open, to come and ended.
+    eqa = eqa_access(membership) if external_access_until(membership) is not None else None
     return render(
         request,
         "home/home.html",
         {
             **sections,
-            "eqa_until": eqa_until,
-            "is_eqa": eqa_until is not None and timezone.localdate() <= eqa_until,
-            "eqa_expired": eqa_until is not None and timezone.localdate() > eqa_until,
+            "eqa": eqa,
             "summaries": learner_summaries(membership=membership) if sections["is_learner"] else [],
             "waiting": waiting,
             "waiting_total": waiting_total,

@@ -6,7 +6,12 @@
 - The lead IQA (a capability) approves strategies, allocates IQAs to assessors and sees all of
   the centre's quality assurance.
 - Assessors see their own samples and actions, and answer their actions.
-- Centre admins and EQAs read all of it and change none of it.
+- Centre admins read all of it and change none of it.
+- An external quality assurer reads, and never changes, the quality assurance of the learners
+  their open grants cover (`eqa_reads`): the signed samples, plan items and IQA actions of those
+  enrolments, the plans that hold such items (showing only those), the approved strategies of the granted
+  qualifications (and the centre's default), their standardisation meetings, and the observations
+  and profiles of those learners' assessors. They ask for no IQA reports: the EQA pack is theirs.
 
 Outside a member's scope a record is a 404; in scope without the right to act, a 403.
 """
@@ -16,13 +21,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.centres.access import has, has_any, membership_for
 from apps.centres.models import IQAAllocation, Membership
 from apps.centres.roles import Cap
-from apps.learners.access import is_learner_of, quality_assured
+from apps.learners.access import external_enrolments, is_learner_of, open_grants, quality_assured
 from apps.learners.models import Enrolment
 
 from .models import (
@@ -53,13 +58,27 @@ def is_lead(membership: Membership | None) -> bool:
 
 
 def sees_all(membership: Membership | None) -> bool:
-    """The lead IQA, centre admins and EQAs read all of the centre's quality assurance."""
+    """The lead IQA and centre admins read all of the centre's quality assurance."""
     return has_any(membership, Cap.LEAD_QUALITY_ASSURE, Cap.SEE_ALL_LEARNERS)
 
 
+def eqa_reads(membership: Membership | None) -> bool:
+    """An external quality assurer, who reads only what their open grants cover (the queries
+    below give nothing once every grant has ended); those who see all read more anyway."""
+    return has(membership, Cap.EXTERNAL_QUALITY_ASSURE) and not sees_all(membership)
+
+
+def eqa_enrolments(membership: Membership) -> QuerySet[Enrolment]:
+    """The enrolments an EQA's open grants cover, as a subquery."""
+    return external_enrolments(membership)
+
+
 def may_read_quality(membership: Membership | None) -> bool:
-    """Reads the IQA pages (coverage, plans, samples, strategy, people)."""
-    return is_iqa(membership) or sees_all(membership)
+    """Reads the IQA pages (coverage, plans, samples, strategy, people): IQAs, those who see all,
+    and an EQA while one of their grants is open."""
+    if is_iqa(membership) or sees_all(membership):
+        return True
+    return eqa_reads(membership) and open_grants(membership).exists()
 
 
 def may_read_own_quality(membership: Membership | None) -> bool:
@@ -71,7 +90,8 @@ def may_read_own_quality(membership: Membership | None) -> bool:
 
 
 def allocated_assessor_ids(membership: Membership | None) -> set[int]:
-    """The assessors whose decisions this IQA samples (all of the centre's for those who see all)."""
+    """The assessors whose decisions this IQA samples (all of the centre's for those who see all;
+    for an EQA, the active assessors of the learners their grants cover)."""
     if membership is None:
         return set()
     if sees_all(membership):
@@ -80,7 +100,7 @@ def allocated_assessor_ids(membership: Membership | None) -> set[int]:
             .values_list("user_id", flat=True)
         )
     if not is_iqa(membership):
-        return set()
+        return set(_eqa_assessors(membership).values_list("user_id", flat=True)) if eqa_reads(membership) else set()
     return set(
         IQAAllocation.objects.filter(centre_id=membership.centre_id, iqa_id=membership.user_id)
         .values_list("assessor_id", flat=True)
@@ -93,9 +113,18 @@ def enrolments_in_scope(membership: Membership | None) -> QuerySet[Enrolment]:
     they hold (an IQA who also assesses or learns is no IQA of their own learners or portfolio)."""
     if sees_all(membership):
         return Enrolment.objects.filter(centre_id=membership.centre_id)
-    if not is_iqa(membership):
-        return Enrolment.objects.none()
-    return Enrolment.objects.filter(quality_assured(membership)).distinct()
+    if is_iqa(membership):
+        return Enrolment.objects.filter(quality_assured(membership)).distinct()
+    if eqa_reads(membership):
+        return eqa_enrolments(membership)
+    return Enrolment.objects.none()
+
+
+def _eqa_assessors(membership: Membership) -> QuerySet[Membership]:
+    """The centre's active assessors of the enrolments an EQA's grants cover."""
+    named = Enrolment.assessors.through.objects.filter(enrolment__in=eqa_enrolments(membership))
+    return Membership.objects.filter(centre_id=membership.centre_id, is_active=True, is_assessor=True,
+                                     user_id__in=named.values("user_id"))
 
 
 # --- sampling ----------------------------------------------------------------------------------
@@ -128,6 +157,8 @@ def samples_visible(membership: Membership | None) -> QuerySet[Sample]:
         scope |= Q(iqa_id=membership.user_id) | Q(enrolment__in=enrolments_in_scope(membership))
     if may_read_own_quality(membership):
         scope |= Q(assessor_id=membership.user_id, signed_at__isnull=False)
+    if eqa_reads(membership):  # signed records only: a sample being taken is the IQA's working
+        scope |= Q(signed_at__isnull=False, enrolment__in=eqa_enrolments(membership))
     return Sample.objects.filter(centre & scope)
 
 
@@ -167,9 +198,7 @@ def may_start_plan_item(membership: Membership | None, item: PlanItem) -> bool:
 
 
 def plan_item_get_for_sampling(*, membership: Membership | None, pk: int) -> PlanItem:
-    item = get_object_or_404(
-        PlanItem.objects.filter(plan__in=plans_visible(membership)).select_related("plan", "enrolment", "unit"), pk=pk
-    )
+    item = get_object_or_404(plan_items_visible(membership).select_related("plan", "enrolment", "unit"), pk=pk)
     if not may_start_plan_item(membership, item):
         raise PermissionDenied("Only the plan's IQA, or the lead IQA, samples the items of an active plan.")
     return item
@@ -222,6 +251,12 @@ def actions_visible(membership: Membership | None) -> QuerySet[Action]:
         scope |= Q(raised_by_id=membership.user_id) | Q(owner_id__in=allocated_assessor_ids(membership))
     # Whoever an action is for sees it: an assessor, or an IQA given one at standardisation.
     scope |= Q(owner_id=membership.user_id)
+    if eqa_reads(membership):
+        # About a covered learner; or about no learner, from an observation or meeting they read.
+        scope |= Q(enrolment__in=eqa_enrolments(membership)) | Q(
+            Q(observation__in=observations_visible(membership)) | Q(meeting__in=meetings_visible(membership)),
+            enrolment__isnull=True,
+        )
     return Action.objects.filter(centre & scope)
 
 
@@ -293,7 +328,22 @@ def plans_visible(membership: Membership | None) -> QuerySet[SamplingPlan]:
         return SamplingPlan.objects.filter(centre_id=membership.centre_id)
     if is_iqa(membership):
         return SamplingPlan.objects.filter(centre_id=membership.centre_id, iqa_id=membership.user_id)
+    if eqa_reads(membership):
+        # The plans that hold a sample of a covered learner. The plan page lists only those
+        # learners' items (`plan_items_visible`); the plan's CSV and report, which list every item,
+        # are not an EQA's (`may_request_reports`).
+        covered = PlanItem.objects.filter(plan=OuterRef("pk"), enrolment__in=eqa_enrolments(membership))
+        return SamplingPlan.objects.filter(Exists(covered), centre_id=membership.centre_id)
     return SamplingPlan.objects.none()
+
+
+def plan_items_visible(membership: Membership | None) -> QuerySet[PlanItem]:
+    """The items of the plans the member sees; for an EQA only those of the learners they cover
+    (a plan also holds other learners')."""
+    items = PlanItem.objects.filter(plan__in=plans_visible(membership))
+    if membership is not None and eqa_reads(membership) and not is_iqa(membership):
+        return items.filter(enrolment__in=eqa_enrolments(membership))
+    return items
 
 
 def plan_get(*, membership: Membership | None, pk: int) -> SamplingPlan:
@@ -319,7 +369,7 @@ def may_make_plan(membership: Membership | None) -> bool:
 def plan_item_get(*, membership: Membership | None, pk: int) -> PlanItem:
     """An item of a plan the member may see (404 otherwise)."""
     return get_object_or_404(
-        PlanItem.objects.filter(plan__in=plans_visible(membership)).select_related(
+        plan_items_visible(membership).select_related(
             "plan", "unit", "enrolment__learner", "enrolment__qualification", "assessor"),
         pk=pk,
     )
@@ -338,7 +388,19 @@ def require_plan_maker(actor: Any, centre_id: int) -> Membership:
 def strategies_visible(membership: Membership | None) -> QuerySet[SamplingStrategy]:
     if not may_read_quality(membership):
         return SamplingStrategy.objects.none()
-    return SamplingStrategy.objects.filter(centre_id=membership.centre_id)
+    strategies = SamplingStrategy.objects.filter(centre_id=membership.centre_id)
+    if is_iqa(membership) or sees_all(membership):
+        return strategies
+    # An EQA: the strategies approved (in force or since superseded) for the granted
+    # qualifications, and the centre's default that covers the others; drafts are the IQAs' work.
+    return strategies.exclude(status=SamplingStrategy.Status.DRAFT).filter(
+        Q(qualification__isnull=True) | Q(qualification__in=_granted_qualifications(membership))
+    )
+
+
+def _granted_qualifications(membership: Membership) -> QuerySet:
+    """The qualifications an EQA's open grants name, as a subquery."""
+    return open_grants(membership).values("qualifications")
 
 
 def strategy_get(*, membership: Membership | None, pk: int) -> SamplingStrategy:
@@ -383,7 +445,11 @@ def profiles_visible(membership: Membership | None) -> QuerySet[AssessorProfile]
     if not may_read_quality(membership):
         return AssessorProfile.objects.none()
     profiles = AssessorProfile.objects.filter(centre_id=membership.centre_id)
-    return profiles if sees_all(membership) else profiles.filter(assessor_id__in=allocated_assessor_ids(membership))
+    if sees_all(membership):
+        return profiles
+    if not is_iqa(membership):  # an EQA: the assessors of the learners they cover
+        return profiles.filter(assessor_id__in=_eqa_assessors(membership).values("user_id"))
+    return profiles.filter(assessor_id__in=allocated_assessor_ids(membership))
 
 
 def profile_get(*, membership: Membership | None, pk: int) -> AssessorProfile:
@@ -408,7 +474,8 @@ def needs_countersigning(membership: Membership | None) -> bool:
 
 
 def may_read_allocations(membership: Membership | None) -> bool:
-    """Who samples whom: the lead IQA sets it; admins and EQAs read it."""
+    """Who samples whom across the centre: the lead IQA sets it; admins read it. (An EQA reads the
+    IQA of each assessor they cover on the people page.)"""
     return sees_all(membership)
 
 
@@ -436,14 +503,27 @@ def observations_visible(membership: Membership | None) -> QuerySet[PracticeObse
         scope |= Q(iqa_id=membership.user_id) | Q(assessor_id__in=allocated_assessor_ids(membership))
     if may_read_own_quality(membership):
         scope |= Q(assessor_id=membership.user_id)
+    if eqa_reads(membership):
+        # The practice of the assessors of covered learners, unless it was watched with a learner
+        # outside the grants.
+        scope |= Q(assessor_id__in=_eqa_assessors(membership).values("user_id")) & (
+            Q(enrolment__isnull=True) | Q(enrolment__in=eqa_enrolments(membership))
+        )
     return PracticeObservation.objects.filter(centre & scope)
 
 
 def meetings_visible(membership: Membership | None) -> QuerySet[StandardisationMeeting]:
-    """Standardisation is the whole centre's: every IQA, assessor, admin and EQA reads it."""
+    """Standardisation is the whole centre's: every IQA, assessor and admin reads it; an EQA the
+    meetings about the granted qualifications (or one of their units) and those about none."""
     if not (may_read_quality(membership) or may_read_own_quality(membership)):
         return StandardisationMeeting.objects.none()
-    return StandardisationMeeting.objects.filter(centre_id=membership.centre_id)
+    meetings = StandardisationMeeting.objects.filter(centre_id=membership.centre_id)
+    if not eqa_reads(membership) or is_iqa(membership) or may_read_own_quality(membership):
+        return meetings
+    granted = _granted_qualifications(membership)
+    return meetings.filter(
+        Q(qualification__in=granted) | Q(unit__qualification__in=granted) | Q(qualification__isnull=True, unit__isnull=True)
+    )
 
 
 def may_record_quality(membership: Membership | None) -> bool:
@@ -517,7 +597,7 @@ def may_observe(membership: Membership | None, assessor_id: int) -> bool:
 
 def reports_visible(membership: Membership | None) -> QuerySet[Report]:
     """A member's own reports (each was checked against their scope when asked for)."""
-    if not may_read_quality(membership):
+    if not may_request_reports(membership):
         return Report.objects.none()
     return Report.objects.filter(centre_id=membership.centre_id, requested_by_id=membership.user_id)
 
@@ -528,8 +608,9 @@ def report_get(*, membership: Membership | None, pk: int) -> Report:
 
 
 def may_request_reports(membership: Membership | None) -> bool:
-    """IQAs, the lead IQA, centre admins and EQAs ask for the quality reports of what they read."""
-    return may_read_quality(membership)
+    """IQAs, the lead IQA and centre admins ask for the quality reports of what they read. Not an
+    EQA: a plan's report lists every learner of the plan, and the EQA pack is their report."""
+    return is_iqa(membership) or sees_all(membership)
 
 
 def report_refusal(membership: Membership | None, kind: str, params: dict[str, Any]) -> str | None:
@@ -537,7 +618,7 @@ def report_refusal(membership: Membership | None, kind: str, params: dict[str, A
     covers only what they may read: the sample, the plan, the actions they see; a summary
     counts only the learners in their scope."""
     if not may_request_reports(membership):
-        return "Only internal quality assurers, centre admins and external quality assurers ask for these reports."
+        return "Only internal quality assurers and centre admins ask for these reports."
     if kind == Report.Kind.SAMPLE and not samples_visible(membership).filter(pk=params.get("sample")).exists():
         return "There is no such sample among those you can see."
     if kind == Report.Kind.PLAN and not plans_visible(membership).filter(pk=params.get("plan")).exists():

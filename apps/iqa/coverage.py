@@ -280,7 +280,8 @@ def coverage(
     page: int = 1, today: date | None = None,
 ) -> Coverage:
     """Everything the coverage page shows, for this member's scope (an IQA: the assessors
-    allocated to them and the learners named to them; the lead IQA, admins and EQAs: the centre)."""
+    allocated to them and the learners named to them; the lead IQA and admins: the centre; an EQA:
+    the learners their open grants cover)."""
     today = today or timezone.localdate()
     scope = access.enrolments_in_scope(membership).values("pk")
     enrolments = {
@@ -363,10 +364,7 @@ def coverage(
         in_period=in_period, overdue=overdue, trainee_first=trainee_first, units=units_by_id,
         qualifications=qualification_rows, today=today, chosen=chosen,
     )
-    scope_words = (
-        "the whole centre" if access.sees_all(membership)
-        else f"the {len(assessor_ids)} assessor{'s' if len(assessor_ids) != 1 else ''} you quality-assure"
-    )
+    scope_words = _scope_words(membership, assessors=len(assessor_ids), learners=len(enrolments))
     result = Coverage(
         period=period, scope_words=scope_words, qualifications=choices, qualification=chosen, strategy_words="",
         units=[], methods=[(m.value, m.label) for m in METHODS], assessors=[], learners=[], learners_total=0,
@@ -406,6 +404,16 @@ def coverage(
         units=result.units, sign_offs=sign_offs, samples=samples, waiting=waiting,
     )
     return result
+
+
+def _scope_words(membership: Membership | None, *, assessors: int, learners: int) -> str:
+    """Whose sampling the page measures, as the reader's own scope: an EQA quality-assures no
+    assessor, they read the learners their grants cover."""
+    if access.sees_all(membership):
+        return "the whole centre"
+    if access.eqa_reads(membership) and not access.is_iqa(membership):
+        return f"the {learners} learner{'s' if learners != 1 else ''} your EQA access covers"
+    return f"the {assessors} assessor{'s' if assessors != 1 else ''} you quality-assure"
 
 
 def _band(profiles: dict, assessor_id: int) -> str:

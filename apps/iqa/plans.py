@@ -530,12 +530,16 @@ SHOWN_PER_ASSESSOR = 10
 DROPPED_SHOWN = 100
 
 
-def plan_page(plan: SamplingPlan, *, assessor_id: int | None = None, shown: int = SHOWN_PER_ASSESSOR) -> PlanPage:
+def plan_page(plan: SamplingPlan, *, items: QuerySet[PlanItem] | None = None,
+              strategies: QuerySet[SamplingStrategy] | None = None, assessor_id: int | None = None,
+              shown: int = SHOWN_PER_ASSESSOR) -> PlanPage:
     """The plan's items grouped by assessor (with their band), ready first and oldest first in
     each group, the first `shown` of each (every item of `assessor_id`'s when given); dropped
-    items apart. The cut and the counts are made in the database: five queries whatever the
-    plan's size (a plan for a whole college has tens of thousands of items)."""
-    items = PlanItem.objects.filter(plan=plan)
+    items apart. `items` and `strategies` are what the reader may see (access.plan_items_visible,
+    access.strategies_visible): an EQA reads only their learners' items of a plan that also holds
+    others'. The cut and the counts are made in the database: five queries whatever the plan's
+    size (a plan for a whole college has tens of thousands of items)."""
+    items = (PlanItem.objects.all() if items is None else items).filter(plan=plan)
     live = with_readiness(items.exclude(status=PlanItem.Status.DROPPED))
     per_assessor = {
         row["assessor_id"]: row for row in live.order_by().values("assessor_id").annotate(
@@ -550,8 +554,9 @@ def plan_page(plan: SamplingPlan, *, assessor_id: int | None = None, shown: int 
     ).filter(rank__lte=shown)
     first = list(with_latest_sample(chosen.select_related(
         "enrolment__learner", "enrolment__qualification", "unit", "assessor")))
-    strategies = list(SamplingStrategy.objects.filter(pk__in=list(plan.strategies.values())).select_related(
-        "qualification").order_by("qualification_id", "version"))
+    in_force = (SamplingStrategy.objects.all() if strategies is None else strategies).filter(
+        pk__in=[v for v in plan.strategies.values() if isinstance(v, int)])
+    strategies_shown = list(in_force.select_related("qualification").order_by("qualification_id", "version"))
     bands = dict(AssessorProfile.objects.filter(centre_id=plan.centre_id, assessor_id__in=list(per_assessor))
                  .values_list("assessor_id", "band"))
     grouped: dict[int, list[PlanItem]] = defaultdict(list)
@@ -574,7 +579,7 @@ def plan_page(plan: SamplingPlan, *, assessor_id: int | None = None, shown: int 
         "in_progress": sum(row["in_progress"] for row in per_assessor.values()),
         "dropped": len(dropped_shown) if len(dropped_shown) < DROPPED_SHOWN else dropped.count(),
     }
-    return PlanPage(plan, strategies, groups, dropped_shown, counts)
+    return PlanPage(plan, strategies_shown, groups, dropped_shown, counts)
 
 
 def ready_items(membership: Membership | None, *, limit: int = 5) -> tuple[list[PlanItem], int]:

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -312,8 +312,14 @@ def action_state(action: Action, today: date) -> str:
 
 
 def sample_record(membership: Membership, params: Mapping[str, Any]) -> dict[str, Any]:
+    return sample_record_from(access.samples_visible(membership), params["sample"])
+
+
+def sample_record_from(samples: QuerySet[Sample], sample_id: int) -> dict[str, Any]:
+    """The sample record's context, for one sample of `samples` (a member's visible samples, or
+    the signed samples an EQA pack covers)."""
     sample = (
-        access.samples_visible(membership)
+        samples
         .select_related("enrolment__learner", "enrolment__qualification", "unit", "assessor", "iqa", "signed_by",
                         "plan_item__plan", "follow_up_of")
         .prefetch_related(
@@ -324,7 +330,7 @@ def sample_record(membership: Membership, params: Mapping[str, Any]) -> dict[str
             Prefetch("addenda"),
             Prefetch("follow_ups", queryset=Sample.objects.order_by("started_at")),
         )
-        .get(pk=params["sample"])
+        .get(pk=sample_id)
     )
     decisions = list(sample.decisions_sampled.all())
     countersigners = sorted({d.countersignature.signed_name for d in decisions

@@ -89,7 +89,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = request.GET.get("assessor", "")
     # ASCII digits only: "²".isdigit() is true, but int("²") fails (a 500).
     one_assessor = chosen.isascii() and chosen.isdigit() and len(chosen) <= 18
-    page = plans.plan_page(plan, assessor_id=int(chosen) if one_assessor else None)
+    # Only the items and strategies the member may read: an EQA's plan holds others' learners too.
+    page = plans.plan_page(plan, items=access.plan_items_visible(membership),
+                           strategies=access.strategies_visible(membership),
+                           assessor_id=int(chosen) if one_assessor else None)
     sampling_page_exists = bool(url_if_present("iqa_sample_start_item", 0))
     for group in page.groups:
         for item in group.items:
@@ -102,8 +105,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page, "plan": plan, "one_assessor": one_assessor, "can_edit": access.may_edit_plan(membership, plan), "can_sample": can_sample,
         "Item": PlanItem, "Stage": Stage,
         "strategy_url": _strategy_url(),
-        # The plan as CSV is a report (apps/iqa/views_reports.py); linked once that page exists.
-        "csv_url": url_if_present("iqa_plan_csv", plan.pk),
+        # The plan as CSV is a report (apps/iqa/views_reports.py) listing every item: linked for
+        # those who ask for reports, once that page exists.
+        "csv_url": url_if_present("iqa_plan_csv", plan.pk) if access.may_request_reports(membership) else "",
     })
 
 

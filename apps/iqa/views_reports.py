@@ -24,7 +24,7 @@ from apps.qualifications.models import Qualification
 from . import access, reports
 from .models import Report
 
-NOT_READER = "Only internal quality assurers, centre admins and external quality assurers ask for these reports."
+NOT_READER = "Only internal quality assurers and centre admins ask for these reports."
 # The fields of the request form that are not the report's parameters.
 FORM_FIELDS = {"csrfmiddlewaretoken", "kind", "next"}
 

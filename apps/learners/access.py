@@ -1,9 +1,10 @@
 """Who may see and change learners, enrolments and unit plans.
 
 An enrolment is in a member's scope when they may see it at all: every enrolment of the
-centre for those who see all learners (admins, EQAs, the lead IQA), the enrolments assigned
+centre for those who see all learners (admins, the lead IQA), the enrolments assigned
 to them for assessors, those assigned to them or to the assessors allocated to them for IQAs,
-their own for a learner; a person with several roles sees the union.
+for an external quality assurer those the centre's open grants name (`external_scope`), their
+own for a learner; a person with several roles sees the union.
 Outside that scope an enrolment is a 404; in scope without the capability, a 403.
 
 Who someone is to an enrolment is decided by person (the account), never by role: a person
@@ -12,18 +13,20 @@ who is both a learner and an assessor is still the learner of their own enrolmen
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from apps.centres.access import has, membership_for, require
 from apps.centres.models import IQAAllocation, Membership
 from apps.centres.roles import Cap
 
-from .models import Enrolment, Learner, LearnerImport
+from .models import Enrolment, ExternalAccess, Learner, LearnerImport
 
 # Anyone with a working role in scope reads an enrolment's plan and tracking.
 ENROLMENT_READERS = (Cap.OWN_PORTFOLIO, Cap.ASSESS, Cap.QUALITY_ASSURE, Cap.MANAGE_CENTRE, Cap.READ_RECORDS)
@@ -47,7 +50,65 @@ def enrolment_scope(membership: Membership | None) -> Q:
         scope |= quality_assured(membership)
     if Cap.OWN_PORTFOLIO in caps:
         scope |= Q(learner__user=membership.user_id)
+    if Cap.EXTERNAL_QUALITY_ASSURE in caps:
+        scope |= external_scope(membership)
     return centre & scope
+
+
+# --- external quality assurers ------------------------------------------------------------------
+
+
+def grants_of(membership: Membership | None) -> QuerySet[ExternalAccess]:
+    """Every grant of this centre naming the member as EQA (by account, or by the invitation
+    they accepted), in any state."""
+    if membership is None:
+        return ExternalAccess.objects.none()
+    return ExternalAccess.objects.filter(centre_id=membership.centre_id).filter(
+        Q(user_id=membership.user_id) | Q(invitation__accepted_by_id=membership.user_id)
+    )
+
+
+def open_grants(membership: Membership | None, today: date | None = None) -> QuerySet[ExternalAccess]:
+    """The member's grants running today: started, not past their end, not ended early. Only an
+    active EQA role has any (a deactivated member or a lapsed role has none)."""
+    if not has(membership, Cap.EXTERNAL_QUALITY_ASSURE):
+        return ExternalAccess.objects.none()
+    today = today or timezone.localdate()
+    return grants_of(membership).filter(starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True)
+
+
+def _covering(grants: QuerySet[ExternalAccess]) -> Exists:
+    """Whether one of these grants covers the enrolment in hand: one of its qualifications and,
+    where it names learners, one of them. Each grant on its own terms, so two never combine."""
+    return Exists(
+        grants.filter(qualifications=OuterRef("qualification_id")).filter(
+            Q(learners__isnull=True) | Q(learners=OuterRef("learner_id"))
+        )
+    )
+
+
+def external_scope(membership: Membership, today: date | None = None) -> Q:
+    """The enrolments an EQA's open grants cover."""
+    return Q(_covering(open_grants(membership, today)))
+
+
+def external_enrolments(membership: Membership) -> QuerySet[Enrolment]:
+    """The enrolments an EQA's open grants cover, whatever other roles they hold (what other apps
+    scope an EQA's reads by)."""
+    return Enrolment.objects.filter(external_scope(membership), centre_id=membership.centre_id)
+
+
+def grant_enrolments(grant: ExternalAccess) -> QuerySet[Enrolment]:
+    """The enrolments one grant covers, whatever its dates (the pack and the visit pages ask
+    about one grant; `external_scope` asks about all that are open)."""
+    return Enrolment.objects.filter(centre_id=grant.centre_id).filter(
+        _covering(ExternalAccess.objects.filter(pk=grant.pk))
+    )
+
+
+def external_qualification_ids(membership: Membership | None, today: date | None = None) -> set[int]:
+    """The qualifications an EQA's open grants cover (none for anyone else)."""
+    return set(open_grants(membership, today).values_list("qualifications", flat=True)) - {None}
 
 
 def quality_assured(membership: Membership) -> Q:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -164,3 +166,61 @@ class LearnerImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import of {self.filename}"
+
+
+class ExternalAccess(models.Model):
+    """Read-only access a centre grants an awarding organisation's external quality assurer (EQA):
+    the qualifications in scope, optionally only named learners, from a start to an end date.
+
+    The EQA sees exactly the enrolments on those qualifications (or of those learners) while the
+    grant runs; before its start, after its end or once the admin ends it early, nothing. The
+    grant names the EQA by account when they already have one, else by the invitation that
+    brings them in (`learners.access.external_scope` accepts either)."""
+
+    centre = models.ForeignKey("centres.Centre", on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    invitation = models.ForeignKey(
+        "centres.Invitation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    awarding_organisation = models.CharField(max_length=50)  # a Qualification.AwardingOrganisation value
+    qualifications = models.ManyToManyField("qualifications.Qualification", related_name="+")
+    # Empty: every learner on the qualifications above.
+    learners = models.ManyToManyField(Learner, related_name="+", blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    ended_at = models.DateTimeField(null=True, blank=True)  # ended early by the centre
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="external_access_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(invitation__isnull=False), name="external_access_names_someone"
+            ),
+        ]
+        indexes = [models.Index(fields=["centre", "user"]), models.Index(fields=["centre", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"EQA access for {self.email} ({self.starts_on} to {self.ends_on})"
+
+    class State(models.TextChoices):
+        UPCOMING = "upcoming", "Not started yet"
+        ACTIVE = "active", "Open"
+        ENDED = "ended", "Ended"
+        ENDED_EARLY = "ended_early", "Ended early"
+
+    def state(self, today: date) -> ExternalAccess.State:
+        if self.ended_at is not None:
+            return self.State.ENDED_EARLY
+        if today < self.starts_on:
+            return self.State.UPCOMING
+        if today > self.ends_on:
+            return self.State.ENDED
+        return self.State.ACTIVE
+
+    def is_open(self, today: date) -> bool:
+        return self.state(today) == self.State.ACTIVE

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.records",
     "apps.iqa",
     "apps.certification",
+    "apps.eqa",
     "apps.home",
     "apps.demo",
 ]
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.audit.middleware.RequestContextMiddleware",
     "apps.centres.middleware.CurrentCentreMiddleware",
+    # Every page and file an external quality assurer opens is logged for the centre.
+    "apps.eqa.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -266,6 +269,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "iqa-bands-review": {"task": "apps.iqa.tasks_risk.bands_review", "schedule": 86400},
     # A run whose worker died is taken up again (apps/certification/tasks.py).
     "certification-recover-runs": {"task": "apps.certification.tasks.recover_runs", "schedule": 60},
+    # An EQA pack whose worker died is built again (apps/eqa/tasks.py).
+    "eqa-recover-packs": {"task": "apps.eqa.tasks.recover_packs", "schedule": 60},
 }
 
 # Content-Security-Policy: everything from the app itself, no inline script.

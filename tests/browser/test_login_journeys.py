@@ -1,7 +1,15 @@
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from apps.certification.models import ClaimBatch
 from apps.demo.seed import PLATFORM_STAFF, demo_people, seed_demo
+from tests.browser.helpers import sign_in
+from tests.eqa.support import eqa_world, grant_for
+from tests.eqa.test_scope import batch_of
+from tests.evidence.filefixtures import private_storage  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +94,31 @@ def test_the_accessibility_check_catches_a_real_violation(browser, assert_access
     with pytest.raises(AssertionError, match="image-alt|label"):
         assert_accessible(page)
     context.close()
+
+
+def test_an_eqa_finds_their_access_on_the_home_page_and_a_batch_says_what_is_outside_it(
+        page, assert_accessible, private_storage):  # noqa: F811
+    world = eqa_world()
+    today = timezone.localdate()
+    grant_for(world.eqa, qualifications=[world.pearson], starts_on=today + timedelta(days=7),
+              ends_on=today + timedelta(days=37), created_by=world.admin.user)
+    batch = batch_of(world, [world.cara, world.paula], status=ClaimBatch.Status.AWAITING_EQA)
+
+    sign_in(page, world.eqa.user.email)
+    section = page.get_by_role("region", name="External quality assurer")
+    section.get_by_role("link", name=f"NCFE: {world.ncfe.number} {world.ncfe.title}").wait_for()
+    assert f"All learners on {world.ncfe.number}" in section.inner_text()
+    assert f"starts on {today + timedelta(days=7):%-d %b %Y}" in section.inner_text()
+    assert_accessible(page)
+
+    page.goto(f"/claims/batches/{batch.pk}/")
+    assert "1 more outside your access, not shown" in page.locator("main").inner_text()
+    assert "Paula Pearson" not in page.content()
+    page.get_by_text("only an EQA whose access covers every learner in a batch signs it off").wait_for()
+    assert_accessible(page)
+
+    sign_in(page, world.admin.user.email)
+    page.goto(f"/centre/people/{world.eqa.pk}/")
+    page.get_by_role("link", name="EQA access page").wait_for()
+    assert page.get_by_label("External quality assurer", exact=False).count() == 0
+    assert_accessible(page)

@@ -44,7 +44,7 @@ PEOPLE = {
 NOT_PAGES = re.compile(r"/files/|/download|/export|\.(csv|xlsx|zip|pdf|json)$|/django-admin/|/accounts/logout/|/static/|/media/")
 # Pages whose content is the same whoever reads them are measured for the first person who reaches them.
 SHARED = re.compile(r"^/accounts/|^/catalogue/(?!imports/)[^/]+/")
-PAGES_PER_PERSON = 48
+PAGES_PER_PERSON = 64
 # The deepest elements that reach past the right edge of the screen, with their widths.
 OFFENDERS = """() => {
   const edge = document.documentElement.clientWidth + 1;

@@ -49,7 +49,9 @@ def approve(staff: ClaimStaff, qualification: Qualification, *, dcs: bool, code:
 
 def learners(staff: ClaimStaff, qualification: Qualification, *, count: int = 1,
              units: Sequence[str] = ("1", "2", "3"), names: Sequence[str] = NAMES, **options: Any) -> list[Enrolment]:
-    """`count` learners ready to claim `units` (a full claim of the test qualification by default)."""
+    """`count` learners ready to claim `units` (a full claim of the test qualification by default);
+    the staff's EQA covers them."""
+    staff.cover(qualification)
     return [
         ready_learner(staff.centre, qualification=qualification, units=units, admin=staff.admin,
                       assessor=staff.assessor, iqa=staff.iqa, name=names[i % len(names)] + ("" if i < len(names) else f" {i}"),

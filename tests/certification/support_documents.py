@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.centres.models import Membership
 from apps.certification.models import ClaimBatch, ClaimLine, ClaimOutcome, ClaimUnit, Document, DocumentRun
-from apps.learners.models import Enrolment, Learner
+from apps.learners.models import Enrolment, ExternalAccess, Learner
 from apps.qualifications.models import Qualification
 from tests.factories import CentreFactory, MembershipFactory
 from tests.iqa.support_samples import qualification as default_qualification
@@ -41,12 +41,19 @@ class Batch:
 
 
 def staff(centre: Any) -> dict[str, Any]:
-    return {
+    """The admin, the lead IQA and the EQA, whose grant covers the test qualification (60 days)."""
+    people = {
         "admin": MembershipFactory(centre=centre, is_admin=True, user__full_name="Ada Admin").user,
         "eqa": MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=timezone.localdate() + timedelta(days=60),
                                  user__full_name="Eve External").user,
         "lead": MembershipFactory(centre=centre, is_iqa=True, is_lead_iqa=True, user__full_name="Lee Lead").user,
     }
+    grant = ExternalAccess.objects.create(
+        centre=centre, email=people["eqa"].email, user=people["eqa"], awarding_organisation="NCFE",
+        created_by=people["admin"], starts_on=timezone.localdate() - timedelta(days=1),
+        ends_on=timezone.localdate() + timedelta(days=60))
+    grant.qualifications.add(default_qualification())
+    return people
 
 
 def bulk_submitted_batch(centre: Any = None, *, learners: int = 2, units: tuple[str, ...] = ("1", "2"),

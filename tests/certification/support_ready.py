@@ -21,7 +21,7 @@ from apps.centres.models import IQAAllocation
 from apps.certification.models import AOCentreNumber
 from apps.iqa import checks
 from apps.iqa.sampling import sample_sign, sample_start_unplanned
-from apps.learners.models import Enrolment, Learner, PriorAchievement
+from apps.learners.models import Enrolment, ExternalAccess, Learner, PriorAchievement
 from apps.qualifications.models import EvidenceRequirement, Qualification, Unit
 from tests.assessment.helpers import accept, submitted, unit_criteria
 from tests.factories import CentreFactory, MembershipFactory
@@ -41,11 +41,19 @@ class ClaimStaff:
     iqa: Any
     lead: Any
     eqa: Any
+    # The EQA's grant (for 60 days): it names no qualification until `cover` adds those of the
+    # learners the builders make (support_batches.learners does).
+    eqa_grant: Any = None
+
+    def cover(self, qualification: Qualification) -> None:
+        """The EQA's grant covers every learner on `qualification`."""
+        if self.eqa_grant is not None:
+            self.eqa_grant.qualifications.add(qualification)
 
 
 def claim_staff(*, centre: Any = None) -> ClaimStaff:
     """A centre with an admin, an assessor, an IQA allocated to that assessor, a lead IQA and an
-    EQA (access for 60 days)."""
+    EQA (access for 60 days, by a grant naming the qualifications `ClaimStaff.cover` adds)."""
     centre = centre or CentreFactory()
     admin = MembershipFactory(centre=centre, is_admin=True, user__full_name="Ada Admin").user
     assessor = MembershipFactory(centre=centre, is_assessor=True, user__full_name="Asha Assessor").user
@@ -53,8 +61,11 @@ def claim_staff(*, centre: Any = None) -> ClaimStaff:
     lead = MembershipFactory(centre=centre, is_iqa=True, is_lead_iqa=True, user__full_name="Lee Lead").user
     eqa = MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=timezone.localdate() + timedelta(days=60),
                             user__full_name="Eve External").user
+    grant = ExternalAccess.objects.create(
+        centre=centre, email=eqa.email, user=eqa, awarding_organisation="NCFE", created_by=admin,
+        starts_on=timezone.localdate() - timedelta(days=1), ends_on=timezone.localdate() + timedelta(days=60))
     IQAAllocation.objects.create(centre=centre, iqa=iqa, assessor=assessor, allocated_by=lead)
-    return ClaimStaff(centre=centre, admin=admin, assessor=assessor, iqa=iqa, lead=lead, eqa=eqa)
+    return ClaimStaff(centre=centre, admin=admin, assessor=assessor, iqa=iqa, lead=lead, eqa=eqa, eqa_grant=grant)
 
 
 def ready_learner(

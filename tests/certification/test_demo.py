@@ -1,5 +1,6 @@
 """The demo admin can run a claim on first login: a learner with a whole qualification, one with
-some units of another, and two refused with their reasons."""
+some units of another, and two refused with their reasons. The demo EQA holds access to one
+qualification with a sample request waiting."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -7,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.assessment.models import SignOffAcknowledgement, UnitSignOff
@@ -14,10 +17,12 @@ from apps.centres.models import Centre
 from apps.certification.models import AOCentreNumber, QualificationApproval
 from apps.certification.readiness import candidates
 from apps.demo.seed import seed_everything
+from apps.eqa.models import SampleRequest
 from apps.iqa.clearance import unit_clearance
 from apps.iqa.models import Sample
-from apps.learners.models import Enrolment
+from apps.learners.models import Enrolment, ExternalAccess
 from apps.qualifications.services import catalogue_load
+from tests.evidence.filefixtures import private_storage  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "qualifications"
@@ -63,10 +68,7 @@ def test_the_demo_admin_finds_a_full_claim_a_unit_claim_and_two_refusals():
     # Every demo learner can sign in to see their documents once they are made.
     assert {"learner3@demo.test", "learner4@demo.test", "learner5@demo.test", "learner6@demo.test"} <= set(emails)
 
-
-def test_the_demo_units_are_signed_off_acknowledged_and_sampled_and_the_registrations_are_old_enough():
-    load()
-    seed_everything(password="attest-demo")
+    # The units are signed off, acknowledged and sampled; the registrations are old enough.
     today = timezone.localdate()
     enrolments = {e.learner.full_name: e for e in Enrolment.objects.filter(
         learner__email__in=["learner3@demo.test", "learner4@demo.test", "learner5@demo.test"]).select_related("learner")}
@@ -90,15 +92,34 @@ def test_the_demo_units_are_signed_off_acknowledged_and_sampled_and_the_registra
         "600/1137/3": False, "600/1257/2": True}
 
 
-def test_seeding_again_doubles_nothing_and_refreshes_the_passwords():
+def test_seeding_again_doubles_nothing_and_refreshes_the_passwords(private_storage):  # noqa: F811
     load()
     seed_everything(password="attest-demo")
     counts = (Enrolment.objects.count(), UnitSignOff.objects.count(), Sample.objects.count(),
-              AOCentreNumber.objects.count(), QualificationApproval.objects.count())
+              AOCentreNumber.objects.count(), QualificationApproval.objects.count(), ExternalAccess.objects.count(),
+              SampleRequest.objects.count())
     seed_everything(password="attest-demo")
     assert (Enrolment.objects.count(), UnitSignOff.objects.count(), Sample.objects.count(),
-            AOCentreNumber.objects.count(), QualificationApproval.objects.count()) == counts
+            AOCentreNumber.objects.count(), QualificationApproval.objects.count(), ExternalAccess.objects.count(),
+            SampleRequest.objects.count()) == counts
     assert get_user_model().objects.get(email="learner3@demo.test").check_password("attest-demo")
+
+    # The demo EQA holds access to one qualification, with a sample request waiting for the centre,
+    # and sees its learners, never the NCFE ones.
+    grant = ExternalAccess.objects.get(email="eqa@demo.test")
+    assert grant.is_open(timezone.localdate())
+    assert [q.number for q in grant.qualifications.all()] == ["600/1137/3"]
+    request = SampleRequest.objects.get(grant=grant)
+    assert request.status == SampleRequest.Status.OPEN and request.due_on > timezone.localdate()
+    assert sorted(r.enrolment.learner.full_name for r in request.learners.all()) == ["Cara Complete", "Liam Learner"]
+    client = Client()
+    client.force_login(get_user_model().objects.get(email="eqa@demo.test"))
+    cara = Enrolment.objects.get(learner__full_name="Cara Complete")
+    lena = Enrolment.objects.get(learner__full_name="Lena Learner")
+    assert client.get(reverse("assessment_matrix", args=[cara.pk])).status_code == 200
+    assert client.get(reverse("assessment_matrix", args=[lena.pk])).status_code == 404
+    home = client.get(reverse("eqa_home")).content.decode()
+    assert "600/1137/3" in home and "Lena Learner" not in home
 
 
 def test_without_the_sfj_specification_the_other_claims_are_still_seeded():

@@ -300,12 +300,26 @@ def test_the_page_shows_a_refused_learner_with_the_reason_and_a_claimable_one_to
     assert f'id="choose-{ready.pk}"' in html and f'id="choose-{refused.pk}"' not in html
 
 
-def test_the_eqa_and_lead_iqa_read_the_page_without_acting(client, staff):
+def test_the_lead_iqa_reads_the_page_without_acting(client, staff):
     learner(staff)
-    for user in (staff.eqa, staff.lead):
-        html = signed_in(client, user).get(reverse("claims_ready")).content.decode()
-        assert "Lena Learner" in html and "Registration facts" not in html and 'name="enrolments"' not in html
-        client.logout()
+    html = signed_in(client, staff.lead).get(reverse("claims_ready")).content.decode()
+    assert "Lena Learner" in html and "Registration facts" not in html and 'name="enrolments"' not in html
+
+
+def test_the_eqa_is_refused_the_page_and_claims_leads_them_to_the_batches(client, staff):
+    """The page lists every learner of the centre; an EQA reads only what their grants cover,
+    even when the grant covers the learner's qualification."""
+    enrolment = learner(staff)
+    staff.cover(enrolment.qualification)
+    client = signed_in(client, staff.eqa)
+    page = client.get(reverse("claims_ready"))
+    assert page.status_code == 403 and "Lena Learner" not in page.content.decode()
+    html = client.get(reverse("claims_batches")).content.decode()
+    assert f'href="{reverse("claims_batches")}" aria-current="page">Claims</a>' in html
+    assert "Ready to claim</a></li>" not in html
+    admin_html = signed_in(client, staff.admin).get(reverse("claims_batches")).content.decode()
+    assert f'href="{reverse("claims_ready")}" aria-current="page">Claims</a>' in admin_html
+    assert "Ready to claim</a></li>" in admin_html
 
 
 def test_the_page_filters_by_awarding_organisation_and_qualification(client, staff):

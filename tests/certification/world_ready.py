@@ -1,8 +1,8 @@
 """Permission rows of the ready-to-claim page, the claim settings and the registration facts
 (merged into tests/test_permissions.py).
 
-The claim readers are the centre's admins, its lead IQA (none in the world) and its EQA; only
-admins change the settings or a learner's registration facts. An empty post to the settings is
+The claim readers are the centre's admins, its lead IQA (none in the world) and its EQA (who
+does not see the ready-to-claim page, which lists every learner of the centre); only admins change the settings or a learner's registration facts. An empty post to the settings is
 the number form refused with its message (200); to the registration facts, the form refused for
 its missing start date (200). In each centre of the world: its number with NCFE and the approval
 of the world's qualification, so the admin tests have a row of each."""
@@ -18,7 +18,8 @@ from tests.permission_answers import LOGIN, answers, capability, scoped
 
 READERS = ("admin", "eqa", "other_centre_admin")
 ROWS = {
-    ("claims_ready", "get"): capability(*READERS),
+    # The ready-to-claim page lists every learner of the centre: not for an EQA, whose scope is a grant.
+    ("claims_ready", "get"): capability("admin", "other_centre_admin"),
     ("claims_settings", "get"): capability(*READERS),
     ("claims_settings", "post"): answers(403, admin=200, other_centre_admin=200, anonymous=LOGIN),
     ("claims_registration", "get"): scoped({"admin": 200}),

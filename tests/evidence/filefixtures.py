@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.evidence.models import Evidence, EvidenceFile, EvidenceVersion, StoredFile
 from apps.learners.models import Enrolment, Learner
+from tests.eqa.support import grant_for
 from tests.factories import CentreFactory, MembershipFactory, make_qualification
 
 __all__ = ["private_storage", "people", "tus", "Tus", "s3_server", "attach", "stored_objects", "temp_files"]
@@ -80,12 +81,17 @@ def people(db) -> People:
     enrolment.iqa = iqa.user
     enrolment.save(update_fields=["iqa"])
     enrol(other_learner)
+    admin = MembershipFactory(centre=centre, is_admin=True)
+    # The EQA's grant covers the qualification (every learner on it); the expired EQA's ended yesterday.
+    eqa = MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=today + timedelta(days=30))
+    grant_for(eqa, qualifications=[qualification], created_by=admin.user)
+    expired_eqa = MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=today - timedelta(days=1))
+    grant_for(expired_eqa, qualifications=[qualification], created_by=admin.user,
+              starts_on=today - timedelta(days=60), ends_on=today - timedelta(days=1))
     return People(
         centre=centre, learner=learner, enrolment=enrolment, assessor=assessor,
         other_assessor=MembershipFactory(centre=centre, is_assessor=True), other_learner=other_learner,
-        iqa=iqa, admin=MembershipFactory(centre=centre, is_admin=True),
-        eqa=MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=today + timedelta(days=30)),
-        expired_eqa=MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=today - timedelta(days=1)),
+        iqa=iqa, admin=admin, eqa=eqa, expired_eqa=expired_eqa,
         outsider=MembershipFactory(centre=CentreFactory(name="Elsewhere"), is_admin=True),
     )
 

@@ -26,6 +26,7 @@ from apps.iqa.models import (
 )
 from apps.learners.models import Enrolment, Learner
 from apps.qualifications.models import AssessmentCriterion, Qualification, Unit
+from tests.eqa.support import grant_for
 from tests.factories import CentreFactory, MembershipFactory, make_qualification
 
 NUMBER = "600/0000/1"
@@ -59,7 +60,8 @@ class College:
 
 def college(*, learners: int = 3, centre: Any = None) -> College:
     """A centre with a lead IQA, an IQA allocated to an experienced assessor (medium risk) and a
-    trainee (high risk), an admin, an EQA, and learners on one qualification assessed by both."""
+    trainee (high risk), an admin, an EQA whose grant covers the qualification (from yesterday for
+    30 days), and learners on one qualification assessed by both."""
     centre = centre or CentreFactory(name="Northgate College")
     q = qualification()
     today = timezone.localdate()
@@ -69,8 +71,10 @@ def college(*, learners: int = 3, centre: Any = None) -> College:
     trainee = MembershipFactory(centre=centre, is_assessor=True, is_trainee_assessor=True,
                                 user__full_name="Tom Trainee").user
     admin = MembershipFactory(centre=centre, is_admin=True, user__full_name="Ada Admin").user
-    eqa = MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=today + timedelta(days=30),
-                            user__full_name="Eve External").user
+    eqa_member = MembershipFactory(centre=centre, is_eqa=True, eqa_expires_on=today + timedelta(days=30),
+                                   user__full_name="Eve External")
+    grant_for(eqa_member, qualifications=[q], created_by=admin)
+    eqa = eqa_member.user
     for person in (assessor, trainee):
         IQAAllocation.objects.create(centre=centre, iqa=iqa, assessor=person, allocated_by=lead)
     AssessorProfile.objects.create(centre=centre, assessor=assessor, status=AssessorProfile.Status.EXPERIENCED,

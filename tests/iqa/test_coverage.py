@@ -148,7 +148,10 @@ def test_an_iqa_sees_only_their_assessors_and_the_lead_the_centre(world):
     assert "Olly Outside" not in names
     assert "Olly Outside" in {r.name for r in read(world, c.lead).learners}
     assert read(world).scope_words == "the 2 assessors you quality-assure"
-    assert read(world, c.eqa).scope_words == "the whole centre"
+    # The EQA's grant covers the qualification: every learner on it, in their own words.
+    eqa_view = read(world, c.eqa)
+    assert "Olly Outside" in {r.name for r in eqa_view.learners}
+    assert eqa_view.scope_words == "the 6 learners your EQA access covers"
     del other
 
 

@@ -14,15 +14,20 @@ from apps.iqa.profiles import profile_for
 from apps.iqa.rules import TEMPLATE
 from tests.permission_answers import LOGIN, answers, capability
 
-# Read by IQAs (their allocated assessors), the lead IQA, admins and EQAs; changed by the IQA
-# allocated to the assessor (or the lead); 404 for everyone without the quality pages.
+# Read by IQAs (their allocated assessors), the lead IQA, admins and EQAs (the assessors of the
+# learners their grant covers); changed by the IQA allocated to the assessor (or the lead); 404 for
+# everyone without the quality pages.
 READ = answers(404, iqa=200, admin=200, eqa=200, anonymous=LOGIN)
 CHANGE_FORM = answers(404, iqa=200, admin=403, eqa=403, anonymous=LOGIN)  # an empty form: its errors, 200
+# The world's strategy is a draft: the IQAs' work, which an EQA does not see.
+DRAFT = answers(404, iqa=200, admin=200, anonymous=LOGIN)
+DRAFT_CHANGE = answers(404, iqa=200, admin=403, anonymous=LOGIN)
 QUALITY_READERS = capability("iqa", "admin", "eqa", "other_centre_admin")
 
 ROWS = {
     ("iqa_people", "get"): QUALITY_READERS,
-    ("iqa_allocations", "get"): capability("admin", "eqa", "other_centre_admin"),
+    # Who samples whom across the centre; an EQA reads each covered assessor's IQA on the register.
+    ("iqa_allocations", "get"): capability("admin", "other_centre_admin"),
     ("iqa_allocations", "post"): answers(403),  # the lead IQA only: there is none in the world
     ("iqa_profile", "get"): READ,
     ("iqa_profile", "post"): CHANGE_FORM,
@@ -31,10 +36,10 @@ ROWS = {
     ("iqa_profile_override_end", "post"): answers(404, iqa=302, admin=403, eqa=403, anonymous=LOGIN),
     ("iqa_strategies", "get"): QUALITY_READERS,
     ("iqa_strategy_new", "post"): capability("iqa", ok=302),
-    ("iqa_strategy", "get"): READ,
-    ("iqa_strategy_edit", "get"): CHANGE_FORM,
-    ("iqa_strategy_edit", "post"): CHANGE_FORM,
-    ("iqa_strategy_approve", "post"): answers(404, iqa=403, admin=403, eqa=403, anonymous=LOGIN),
+    ("iqa_strategy", "get"): DRAFT,
+    ("iqa_strategy_edit", "get"): DRAFT_CHANGE,
+    ("iqa_strategy_edit", "post"): DRAFT_CHANGE,
+    ("iqa_strategy_approve", "post"): answers(404, iqa=403, admin=403, anonymous=LOGIN),
 }
 
 

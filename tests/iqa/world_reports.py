@@ -3,7 +3,9 @@
 In each centre of the world: a sampling plan and a finished report with its file in storage. The
 home centre's report was asked for by the world's IQA; only they see it and download it
 (everyone else, the admin and EQA included, gets 404: nobody learns another's report exists).
-Elsewhere's report was asked for by that centre's admin."""
+Elsewhere's report was asked for by that centre's admin. An EQA asks for no IQA reports (a plan's
+lists every learner of the plan; the EQA pack is theirs), and the world's plan holds none of the
+EQA's learners, so it is a 404 to them."""
 
 from __future__ import annotations
 
@@ -17,13 +19,13 @@ from django.utils import timezone
 from apps.iqa.models import Report, SamplingPlan
 from tests.permission_answers import LOGIN, answers, capability
 
-READERS = ("iqa", "admin", "eqa", "other_centre_admin")
+READERS = ("iqa", "admin", "other_centre_admin")
 ROWS = {
     ("iqa_reports", "get"): capability(*READERS),
     ("iqa_report_request", "post"): capability(*READERS, ok=302),  # an empty form: back with a message
     ("iqa_report", "get"): answers(404, iqa=200, anonymous=LOGIN),
     ("iqa_report_download", "get"): answers(404, iqa=200, anonymous=LOGIN),
-    ("iqa_plan_csv", "get"): answers(404, iqa=200, admin=200, eqa=200, anonymous=LOGIN),
+    ("iqa_plan_csv", "get"): answers(404, iqa=200, admin=200, anonymous=LOGIN),
     ("iqa_actions_csv", "get"): capability(*READERS),
 }
 

@@ -23,6 +23,8 @@ LISTS = capability("iqa", "admin", "eqa", "assessor", "trainee", "other_assessor
 READ = answers(404, iqa=200, admin=200, eqa=200, assessor=200, anonymous=LOGIN)
 # Only the IQA who took the sample changes it; readers of the centre's quality assurance are refused.
 WORK = {"admin": 403, "eqa": 403}
+# A sample not signed yet is the IQA's working: an EQA reads signed samples only.
+WORKING = {"admin": 403}
 
 ROWS = {
     ("iqa_samples", "get"): LISTS,
@@ -31,8 +33,8 @@ ROWS = {
     # The world's unit 1 is not signed off, so a summative item is refused in words (a redirect).
     ("iqa_sample_start_item", "post"): answers(404, iqa=302, **WORK, anonymous=LOGIN),
     ("iqa_sample", "get"): READ,
-    ("iqa_sample_save", "post"): answers(404, iqa=302, **WORK, anonymous=LOGIN),  # nothing entered yet: saved
-    ("iqa_sample_sign", "post"): answers(404, iqa=200, **WORK, anonymous=LOGIN),  # its problems, on the page
+    ("iqa_sample_save", "post"): answers(404, iqa=302, **WORKING, anonymous=LOGIN),  # nothing entered yet: saved
+    ("iqa_sample_sign", "post"): answers(404, iqa=200, **WORKING, anonymous=LOGIN),  # its problems, on the page
     ("iqa_sample_addendum", "post"): answers(404, iqa=200, assessor=403, **WORK, anonymous=LOGIN),
     # Not answered yet: refused in words, back to the action.
     ("iqa_sample_start_follow_up", "post"): answers(404, iqa=302, assessor=403, **WORK, anonymous=LOGIN),
