@@ -14,3 +14,10 @@ def may_read_quality(context) -> bool:
     """The "Quality assurance" entry: IQAs, the lead IQA, admins and EQAs read the coverage page."""
     request = context.get("request")
     return access.may_read_quality(getattr(request, "membership", None))
+
+
+@register.simple_tag(takes_context=True)
+def may_request_reports(context) -> bool:
+    """The "Reports" tab: those who may ask for IQA reports (never an EQA)."""
+    request = context.get("request")
+    return access.may_request_reports(getattr(request, "membership", None))
