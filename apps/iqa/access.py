@@ -68,6 +68,11 @@ def eqa_reads(membership: Membership | None) -> bool:
     return has(membership, Cap.EXTERNAL_QUALITY_ASSURE) and not sees_all(membership)
 
 
+def reads_as_eqa_only(membership: Membership | None) -> bool:
+    """An EQA who is no IQA here: the pages speak to them of their access's scope."""
+    return eqa_reads(membership) and not is_iqa(membership)
+
+
 def eqa_enrolments(membership: Membership) -> QuerySet[Enrolment]:
     """The enrolments an EQA's open grants cover, as a subquery."""
     return external_enrolments(membership)

@@ -411,7 +411,7 @@ def _scope_words(membership: Membership | None, *, assessors: int, learners: int
     assessor, they read the learners their grants cover."""
     if access.sees_all(membership):
         return "the whole centre"
-    if access.eqa_reads(membership) and not access.is_iqa(membership):
+    if access.reads_as_eqa_only(membership):
         return f"the {learners} learner{'s' if learners != 1 else ''} your EQA access covers"
     return f"the {assessors} assessor{'s' if assessors != 1 else ''} you quality-assure"
 

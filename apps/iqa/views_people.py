@@ -31,7 +31,7 @@ def people(request: HttpRequest) -> HttpResponse:
         "rows": profiles.register(request.membership),
         "sees_all": access.sees_all(request.membership),
         # An EQA has no assessors allocated: their register is the assessors of the learners they cover.
-        "eqa_scope": access.eqa_reads(request.membership) and not access.is_iqa(request.membership),
+        "eqa_scope": access.reads_as_eqa_only(request.membership),
         "may_allocate": access.may_read_allocations(request.membership),
         "Status": AssessorProfile.Status, "Band": Band,
     })
