@@ -73,11 +73,6 @@ def reads_as_eqa_only(membership: Membership | None) -> bool:
     return eqa_reads(membership) and not is_iqa(membership)
 
 
-def eqa_enrolments(membership: Membership) -> QuerySet[Enrolment]:
-    """The enrolments an EQA's open grants cover, as a subquery."""
-    return external_enrolments(membership)
-
-
 def may_read_quality(membership: Membership | None) -> bool:
     """Reads the IQA pages (coverage, plans, samples, strategy, people): IQAs, those who see all,
     and an EQA while one of their grants is open."""
@@ -121,13 +116,13 @@ def enrolments_in_scope(membership: Membership | None) -> QuerySet[Enrolment]:
     if is_iqa(membership):
         return Enrolment.objects.filter(quality_assured(membership)).distinct()
     if eqa_reads(membership):
-        return eqa_enrolments(membership)
+        return external_enrolments(membership)
     return Enrolment.objects.none()
 
 
 def _eqa_assessors(membership: Membership) -> QuerySet[Membership]:
     """The centre's active assessors of the enrolments an EQA's grants cover."""
-    named = Enrolment.assessors.through.objects.filter(enrolment__in=eqa_enrolments(membership))
+    named = Enrolment.assessors.through.objects.filter(enrolment__in=external_enrolments(membership))
     return Membership.objects.filter(centre_id=membership.centre_id, is_active=True, is_assessor=True,
                                      user_id__in=named.values("user_id"))
 
@@ -163,7 +158,7 @@ def samples_visible(membership: Membership | None) -> QuerySet[Sample]:
     if may_read_own_quality(membership):
         scope |= Q(assessor_id=membership.user_id, signed_at__isnull=False)
     if eqa_reads(membership):  # signed records only: a sample being taken is the IQA's working
-        scope |= Q(signed_at__isnull=False, enrolment__in=eqa_enrolments(membership))
+        scope |= Q(signed_at__isnull=False, enrolment__in=external_enrolments(membership))
     return Sample.objects.filter(centre & scope)
 
 
@@ -258,7 +253,7 @@ def actions_visible(membership: Membership | None) -> QuerySet[Action]:
     scope |= Q(owner_id=membership.user_id)
     if eqa_reads(membership):
         # About a covered learner; or about no learner, from an observation or meeting they read.
-        scope |= Q(enrolment__in=eqa_enrolments(membership)) | Q(
+        scope |= Q(enrolment__in=external_enrolments(membership)) | Q(
             Q(observation__in=observations_visible(membership)) | Q(meeting__in=meetings_visible(membership)),
             enrolment__isnull=True,
         )
@@ -337,7 +332,7 @@ def plans_visible(membership: Membership | None) -> QuerySet[SamplingPlan]:
         # The plans that hold a sample of a covered learner. The plan page lists only those
         # learners' items (`plan_items_visible`); the plan's CSV and report, which list every item,
         # are not an EQA's (`may_request_reports`).
-        covered = PlanItem.objects.filter(plan=OuterRef("pk"), enrolment__in=eqa_enrolments(membership))
+        covered = PlanItem.objects.filter(plan=OuterRef("pk"), enrolment__in=external_enrolments(membership))
         return SamplingPlan.objects.filter(Exists(covered), centre_id=membership.centre_id)
     return SamplingPlan.objects.none()
 
@@ -347,7 +342,7 @@ def plan_items_visible(membership: Membership | None) -> QuerySet[PlanItem]:
     (a plan also holds other learners')."""
     items = PlanItem.objects.filter(plan__in=plans_visible(membership))
     if membership is not None and eqa_reads(membership) and not is_iqa(membership):
-        return items.filter(enrolment__in=eqa_enrolments(membership))
+        return items.filter(enrolment__in=external_enrolments(membership))
     return items
 
 
@@ -512,7 +507,7 @@ def observations_visible(membership: Membership | None) -> QuerySet[PracticeObse
         # The practice of the assessors of covered learners, unless it was watched with a learner
         # outside the grants.
         scope |= Q(assessor_id__in=_eqa_assessors(membership).values("user_id")) & (
-            Q(enrolment__isnull=True) | Q(enrolment__in=eqa_enrolments(membership))
+            Q(enrolment__isnull=True) | Q(enrolment__in=external_enrolments(membership))
         )
     return PracticeObservation.objects.filter(centre & scope)
 
